@@ -1,0 +1,28 @@
+// The whole MemeExperiment resource: identity, metadata, spec and status, and its TypeScript types.
+import { z } from "zod";
+import { API_VERSION, KIND } from "./groupversion.ts";
+import { k8sName } from "./schema-helpers.ts";
+import { memeExperimentSpec, type MemeExperimentSpec, type MemeExperimentSpecInput } from "./spec.ts";
+import { memeExperimentStatus, type MemeExperimentStatus } from "./status.ts";
+
+// Only the metadata fields memeops reads are checked; the API server owns the rest.
+const objectMeta = z.looseObject({
+  name: k8sName().max(63, "must be at most 63 characters (it names Jobs and labels)"),
+  namespace: k8sName().optional(),
+  uid: z.string().optional(),
+  generation: z.int().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+export const memeExperiment = z.strictObject({
+  apiVersion: z.literal(API_VERSION, { error: `must be ${API_VERSION}` }),
+  kind: z.literal(KIND, { error: `must be ${KIND}` }),
+  metadata: objectMeta,
+  spec: memeExperimentSpec,
+  status: memeExperimentStatus.optional(),
+});
+
+export type MemeExperiment = z.output<typeof memeExperiment>;
+export type MemeExperimentInput = z.input<typeof memeExperiment>;
+export type { MemeExperimentSpec, MemeExperimentSpecInput, MemeExperimentStatus };

@@ -1,0 +1,44 @@
+// zod's JSON Schema (OpenAPI 3.0 dialect) -> a Kubernetes *structural* schema, as CRDs require:
+// no additionalProperties:false (the API server prunes, and strict field validation reports unknown fields),
+// no unions except int-or-string, no JSON Schema keywords the API server does not know.
+import { z } from "zod";
+
+type Node = Record<string, unknown>;
+const SAFE_INT = Number.MAX_SAFE_INTEGER;
+const INT_OR_STRING = "x-memeops-int-or-string";
+
+export function toStructuralSchema(schema: z.ZodType): Node {
+  const json = z.toJSONSchema(schema, { io: "input", target: "openapi-3.0", unrepresentable: "throw" }) as Node;
+  delete json.$schema;
+  return structural(json, "");
+}
+
+function structural(node: Node, path: string): Node {
+  const out: Node = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "additionalProperties" && value === false) continue;
+    if (key === "propertyNames" || key === "id") continue;
+    if ((key === "maximum" && value === SAFE_INT) || (key === "minimum" && value === -SAFE_INT)) continue;
+    out[key] = value;
+  }
+  if (out[INT_OR_STRING]) {
+    // Kubernetes' own spelling of a quantity: both branches typed, the flag set, no top-level type.
+    delete out[INT_OR_STRING];
+    delete out.anyOf;
+    delete out.type;
+    return { ...out, "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] };
+  }
+  if (out.anyOf || out.oneOf || out.allOf) {
+    throw new Error(`${path || "(root)"}: unions are not structural; use optional fields with an exactly-one-of rule`);
+  }
+  if (out.properties) {
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties as Record<string, Node>).map(([k, v]) => [k, structural(v, `${path}.${k}`)]),
+    );
+  }
+  if (out.items) out.items = structural(out.items as Node, `${path}[]`);
+  if (typeof out.additionalProperties === "object") {
+    out.additionalProperties = structural(out.additionalProperties as Node, `${path}{}`);
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+// The MemeExperiment status, written only by the operator. Bounded by construction: the per-epoch list keeps the
+// last MAX_EPOCH_HISTORY epochs (MLflow holds the full history), so the object stays far below etcd's limit.
+import { z } from "zod";
+import { str } from "./schema-helpers.ts";
+
+export const PHASES = ["Pending", "Suspended", "Preparing", "Training", "Evaluating", "Succeeded", "Failed"] as const;
+export const MAX_EPOCH_HISTORY = 50;
+export const CHECK_NAMES = [
+  "no_null_predictions",
+  "valid_binary_predictions",
+  "valid_probability_range",
+  "no_null_probabilities",
+  "prediction_count",
+  "class_distribution",
+  "better_than_random",
+] as const;
+
+/** Lists keyed by one field, so server-side apply merges entries instead of replacing the list. */
+const listMap = (key: string) => ({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": [key] });
+const time = () => z.string().max(64).describe("RFC 3339 time");
+const metric = () => z.number();
+
+export const condition = z.strictObject({
+  type: str(316),
+  status: z.enum(["True", "False", "Unknown"]),
+  reason: z.string().max(1024).regex(/^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$/, "must be CamelCase"),
+  message: z.string().max(32768),
+  lastTransitionTime: time(),
+  observedGeneration: z.int().min(0).optional(),
+});
+
+export const epochMetrics = z.strictObject({
+  epoch: z.int().min(1),
+  trainLoss: metric(),
+  valLoss: metric(),
+  valAuroc: metric(),
+  valAccuracy: metric(),
+  valF1: metric(),
+});
+
+export const confusionMatrix = z.strictObject({
+  tp: z.int().min(0),
+  tn: z.int().min(0),
+  fp: z.int().min(0),
+  fn: z.int().min(0),
+});
+
+export const testResults = z.strictObject({
+  auroc: metric(),
+  accuracy: metric(),
+  precision: metric(),
+  recall: metric(),
+  f1: metric(),
+  loss: metric().optional(),
+  threshold: metric(),
+  samples: z.int().min(0),
+  confusionMatrix,
+});
+
+export const checkResult = z.strictObject({
+  name: z.enum(CHECK_NAMES),
+  passed: z.boolean(),
+  value: metric().optional(),
+  threshold: metric().optional(),
+  message: z.string().max(1024),
+});
+
+export const memeExperimentStatus = z.strictObject({
+  phase: z.enum(PHASES).optional(),
+  observedGeneration: z.int().min(0).optional(),
+  conditions: z.array(condition).max(16).meta(listMap("type")).optional(),
+  progress: z
+    .strictObject({
+      stage: z.enum(["prepare", "train", "evaluate", "predict"]),
+      epoch: z.int().min(0).optional(),
+      totalEpochs: z.int().min(0).optional(),
+      message: z.string().max(1024).optional(),
+      updateTime: time().optional(),
+    })
+    .optional(),
+  epochs: z.array(epochMetrics).max(MAX_EPOCH_HISTORY).optional(),
+  bestEpoch: z.int().min(1).optional(),
+  bestValAuroc: metric().optional(),
+  test: testResults.optional(),
+  checks: z.array(checkResult).max(CHECK_NAMES.length).meta(listMap("name")).optional(),
+  mlflow: z.strictObject({ runId: str(64), url: z.string().max(2048).optional() }).optional(),
+  checkpointUri: z.string().max(2048).optional(),
+  jobs: z.array(z.strictObject({ stage: str(32), name: str(63) })).max(8).meta(listMap("stage")).optional(),
+  startTime: time().optional(),
+  completionTime: time().optional(),
+  failure: z
+    .strictObject({
+      reason: str(128),
+      message: z.string().max(4096),
+      exitCode: z.int().optional(),
+      stage: z.string().max(32).optional(),
+    })
+    .optional(),
+});
+
+export type MemeExperimentStatus = z.infer<typeof memeExperimentStatus>;
+export type Condition = z.infer<typeof condition>;
+export type EpochMetrics = z.infer<typeof epochMetrics>;
+export type TestResults = z.infer<typeof testResults>;
+export type CheckResult = z.infer<typeof checkResult>;

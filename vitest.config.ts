@@ -1,0 +1,38 @@
+import { defineConfig } from "vitest/config";
+
+// Three projects, so a unit run needs no servers:
+//  - unit: pure code, fakes allowed;
+//  - cluster: against the real control plane that test/cluster/global-setup.ts starts (or reuses);
+//  - mlflow: against a real MLflow server that test/mlflow/global-setup.ts starts.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "cluster",
+          include: ["test/cluster/**/*.test.ts", "test/operator/**/*.test.ts"],
+          globalSetup: ["test/cluster/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 1_800_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "mlflow",
+          include: ["test/mlflow/**/*.test.ts"],
+          globalSetup: ["test/mlflow/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+        },
+      },
+    ],
+  },
+});
