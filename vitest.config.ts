@@ -6,6 +6,8 @@ import { defineConfig } from "vitest/config";
 //  - mlflow: against a real MLflow server that test/mlflow/global-setup.ts starts.
 export default defineConfig({
   test: {
+    // 2 cores, and the cluster and MLflow tests share one server each: files run one at a time.
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -21,7 +23,6 @@ export default defineConfig({
           globalSetup: ["test/cluster/global-setup.ts"],
           testTimeout: 180_000,
           hookTimeout: 1_800_000,
-          fileParallelism: false,
         },
       },
       {
