@@ -22,11 +22,17 @@ function structural(node: Node, path: string): Node {
     out[key] = value;
   }
   if (out[INT_OR_STRING]) {
-    // Kubernetes' own spelling of a quantity: both branches typed, the flag set, no top-level type.
+    // Kubernetes' own spelling of a quantity: both branches typed, the flag set. Each branch's bounds move to the
+    // top level, where JSON Schema applies numeric keywords to numbers only and string keywords to strings only.
+    const lifted: Node = {};
+    for (const branch of (out.anyOf as Node[]) ?? []) {
+      const { type: _type, ...bounds } = structural(branch, path);
+      Object.assign(lifted, bounds);
+    }
     delete out[INT_OR_STRING];
     delete out.anyOf;
     delete out.type;
-    return { ...out, "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] };
+    return { ...out, ...lifted, "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] };
   }
   if (out.anyOf || out.oneOf || out.allOf) {
     throw new Error(`${path || "(root)"}: unions are not structural; use optional fields with an exactly-one-of rule`);

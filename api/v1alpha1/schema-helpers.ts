@@ -49,7 +49,7 @@ const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|
 export const quantity = () =>
   z
     .union([z.int().positive(), z.string().max(64).regex(QUANTITY, "must be a Kubernetes quantity such as 500m or 16Gi")])
-    .meta({ "x-memeops-int-or-string": true, pattern: QUANTITY.source });
+    .meta({ "x-memeops-int-or-string": true });
 
 /** A reference to one key of a Secret in the experiment's namespace. */
 export const secretKeyRef = () =>

@@ -1,0 +1,60 @@
+// The `memeops` binary as users run it: a child process, its exit code, and what it prints.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const memeops = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ["cli/bin/memeops.mjs", ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const tmp = mkdtempSync(join(tmpdir(), "memeops-cli-"));
+
+describe("memeops", () => {
+  it("validate: exit 0 for the samples", () => {
+    const r = memeops("validate", "conf/experiments/quickstart.yaml", "conf/experiments/train-hf-resnet.yaml");
+    expect(r.stdout).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("validate: exit 1 and FILE: field: problem for each problem", () => {
+    const bad = join(tmp, "bad.yaml");
+    writeFileSync(
+      bad,
+      "apiVersion: memeops.io/v1alpha1\nkind: MemeExperiment\nmetadata: {name: b}\nspec:\n  dataset: {source: {synthetic: {}}}\n  features: {extractor: vgg}\n  training: {learningRate: -1}\n",
+    );
+    const r = memeops("validate", "conf/experiments/quickstart.yaml", bad, join(tmp, "missing.yaml"));
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split("\n").sort()).toEqual(
+      [
+        `${bad}: spec.features.extractor: Invalid option: expected one of "pixels"|"resnet"|"clip"|"fasterrcnn"|"fasterrcnn_vg"`,
+        `${bad}: spec.training.learningRate: Too small: expected number to be >0`,
+        `${join(tmp, "missing.yaml")}: (file): no such file`,
+      ].sort(),
+    );
+  });
+
+  it("validate: usage error without files", () => {
+    expect(memeops("validate").code).toBe(2);
+  });
+
+  it("crd prints the committed CRD", () => {
+    const r = memeops("crd");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync("crds/memeexperiment.yaml", "utf8"));
+  });
+
+  it.each(["validate", "crd", "run", "data", "operator", "trainer"])("%s --help", (name) => {
+    const r = memeops(name, "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: memeops /);
+  });
+
+  it("an unknown command lists the commands and exits 2", () => {
+    const r = memeops("train");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'train'");
+    expect(r.stderr).toContain("validate");
+  });
+});
