@@ -18,15 +18,17 @@ deps: node_modules/.package-lock.json ## install the npm dependencies (npm ci)
 .PHONY: demo
 demo: deps ## set up and run the quickstart experiment
 	$(MEMEOPS) validate conf/experiments/*.yaml
-	$(MEMEOPS) run conf/experiments/quickstart.yaml --out .memeops/demo
+	@echo "The trainer is not in this version yet; this is what the quickstart will run:"
+	$(MEMEOPS) run conf/experiments/quickstart.yaml --out .memeops/demo --dry-run
 
 .PHONY: typecheck
 typecheck: deps ## tsc --noEmit over every TypeScript file
 	npx tsc -p tsconfig.json
 
 .PHONY: crd
-crd: deps ## regenerate crds/memeexperiment.yaml from the zod schema
+crd: deps ## regenerate crds/memeexperiment.yaml and docs/api-reference.md from the zod schema
 	$(MEMEOPS) crd > crds/memeexperiment.yaml
+	$(MEMEOPS) crd --reference > docs/api-reference.md
 
 .PHONY: test-unit
 test-unit: deps ## unit tests only (no servers)
@@ -39,3 +41,13 @@ test: deps typecheck ## set up and run every test (starts the control plane and 
 .PHONY: duplicates
 duplicates: ## copy-pasted twins in the tree
 	duplicates
+
+.PHONY: cluster-build cluster-up cluster-down cluster-status
+cluster-build: ## build (or reuse from ~/.cache/memeops) the Kubernetes, kwok, etcd and helm binaries
+	bash test/cluster/build.sh
+cluster-up: cluster-build ## start a local control plane; kubeconfig in .memeops/cluster/kubeconfig
+	bash test/cluster/up.sh
+cluster-down: ## stop the local control plane and remove its state
+	bash test/cluster/down.sh
+cluster-status: ## is the local control plane up?
+	bash test/cluster/status.sh

@@ -85,11 +85,11 @@ const storage = z.strictObject({
 });
 
 export const datasetSpec = z.strictObject({
-  source: datasetSource,
-  splits: splits.prefault({}),
-  text: textOptions.prefault({}),
-  captions: captions.prefault({}),
-  storage: storage.prefault({}),
+  source: datasetSource.describe("exactly one of huggingface, directory, archive, synthetic"),
+  splits: splits.describe("split names in the source").prefault({}),
+  text: textOptions.describe("text cleanup applied before tokenizing").prefault({}),
+  captions: captions.describe("caption enrichment: BLIP captions joined to the text after [SEP]").prefault({}),
+  storage: storage.describe("where data, feature cache and checkpoints live").prefault({}),
 });
 
 // ---------------------------------------------------------------- features
@@ -119,10 +119,10 @@ const featureRules: CrossFieldRule[] = [
 
 export const featuresSpec = withRules(
   z.strictObject({
-    extractor: z.enum(EXTRACTORS).default("resnet"),
+    extractor: z.enum(EXTRACTORS).default("resnet").describe("pixels needs no weights (CPU quickstart); the others run an ONNX model"),
     regions: z.int().min(1).max(MAX_REGIONS).default(36).describe("visual regions per image"),
     model: uri().optional().describe("extractor weights (ONNX); default: the trainer image's model directory"),
-    detector: detector.optional(),
+    detector: detector.optional().describe("Faster R-CNN thresholds (fasterrcnn, fasterrcnn_vg only)"),
   }),
   featureRules,
 );
@@ -140,9 +140,9 @@ const initialWeights = withRules(
 );
 
 export const modelSpec = z.strictObject({
-  name: z.enum(MODELS).default("vilbert_facebook"),
-  size: z.enum(MODEL_SIZES).default("base"),
-  initialWeights: initialWeights.optional(),
+  name: z.enum(MODELS).default("vilbert_facebook").describe("architecture, from the model registry"),
+  size: z.enum(MODEL_SIZES).default("base").describe("base as published; small and tiny for CPUs"),
+  initialWeights: initialWeights.optional().describe("start from a checkpoint instead of random weights"),
 });
 
 // ---------------------------------------------------------------- training
@@ -159,15 +159,15 @@ const earlyStopping = z.strictObject({
 });
 
 export const trainingSpec = z.strictObject({
-  epochs: z.int().min(1).max(10_000).default(20),
+  epochs: z.int().min(1).max(10_000).default(20).describe("at most this many passes over the train split"),
   batchSize: z.int().min(1).max(4096).default(32),
   learningRate: z.number().gt(0).max(1).default(5e-5),
   weightDecay: z.number().min(0).max(1).default(0.01),
-  warmupSteps: z.int().min(0).max(10_000_000).default(2000),
-  gradientClip: z.number().gt(0).max(1000).default(1),
-  loss: loss.prefault({}),
-  earlyStopping: earlyStopping.prefault({}),
-  seed: z.int().min(0).max(2 ** 31 - 1).default(42),
+  warmupSteps: z.int().min(0).max(10_000_000).default(2000).describe("linear warmup, then linear decay to 0"),
+  gradientClip: z.number().gt(0).max(1000).default(1).describe("global gradient-norm clip"),
+  loss: loss.describe("ce, focal (alpha_t = alpha*y + (1-alpha)(1-y)), label_smoothing or focal_smoothing").prefault({}),
+  earlyStopping: earlyStopping.describe("stop after `patience` epochs without improvement; the best epoch is kept").prefault({}),
+  seed: z.int().min(0).max(2 ** 31 - 1).default(42).describe("same seed and data, same metrics"),
   maxSequenceLength: z.int().min(8).max(512).default(128).describe("tokens per text, [CLS] and [SEP] included"),
 });
 
@@ -233,16 +233,16 @@ const modeRules: CrossFieldRule[] = [
 
 export const memeExperimentSpec = withRules(
   z.strictObject({
-    mode: immutableAs(z.enum(MODES).default("train"), "spec.mode"),
-    dataset: immutableAs(datasetSpec, "spec.dataset"),
-    features: immutableAs(featuresSpec, "spec.features").prefault({}),
-    model: immutableAs(modelSpec, "spec.model").prefault({}),
-    training: immutableAs(trainingSpec, "spec.training").prefault({}),
-    checks: checksSpec.prefault({}),
-    tracking: trackingSpec.prefault({}),
-    resources: resourcesSpec.prefault({}),
-    scheduling: schedulingSpec.prefault({}),
-    runtime: runtimeSpec.prefault({}),
+    mode: immutableAs(z.enum(MODES).default("train").describe("train a model, evaluate weights on the test split, or predict"), "spec.mode"),
+    dataset: immutableAs(datasetSpec.describe("where the memes come from and how they are cleaned"), "spec.dataset"),
+    features: immutableAs(featuresSpec.describe("visual region features"), "spec.features").prefault({}),
+    model: immutableAs(modelSpec.describe("the classifier and its starting weights"), "spec.model").prefault({}),
+    training: immutableAs(trainingSpec.describe("optimiser, schedule, loss and early stopping"), "spec.training").prefault({}),
+    checks: checksSpec.describe("thresholds of the seven prediction checks").prefault({}),
+    tracking: trackingSpec.describe("MLflow tracking").prefault({}),
+    resources: resourcesSpec.describe("what each Job asks for").prefault({}),
+    scheduling: schedulingSpec.describe("where the Jobs may run").prefault({}),
+    runtime: runtimeSpec.describe("the Jobs' image, identity, retries and lifetime").prefault({}),
     suspend: z.boolean().default(false).describe("create no Job (or pause one) until set to false"),
   }),
   modeRules,

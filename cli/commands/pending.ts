@@ -1,16 +1,6 @@
 // Subcommands whose help exists before their implementation does. Each moves to its own file when implemented.
 import { pending } from "../command.ts";
 
-export const runCommand = pending(
-  "run",
-  "run an experiment on this machine, without a cluster",
-  `Usage: memeops run FILE [--out DIR] [--stages prepare,train,evaluate]
-
-Run the MemeExperiment in FILE here: prepare the data and features, train (or evaluate, or predict), check the
-predictions, and write metrics, checkpoints and predictions under DIR (default .memeops/runs/NAME).`,
-  "the local runner (trainer issue, part 2)",
-);
-
 export const operatorCommand = pending(
   "operator",
   "run the operator (reconciles MemeExperiments into Jobs)",

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { memeExperimentCrd, memeExperimentCrdYaml } from "../../../api/v1alpha1/crd.ts";
+import { apiReferenceMarkdown } from "../../../api/v1alpha1/reference.ts";
 
 function* nodes(schema: any, path = "$"): Generator<[string, any]> {
   yield [path, schema];
@@ -14,6 +15,10 @@ function* nodes(schema: any, path = "$"): Generator<[string, any]> {
 describe("the CRD", () => {
   it("file is in sync with the schema (run `make crd` after changing api/)", () => {
     expect(readFileSync("crds/memeexperiment.yaml", "utf8")).toBe(memeExperimentCrdYaml());
+  });
+
+  it("reference docs are in sync with the schema (run `make crd`)", () => {
+    expect(readFileSync("docs/api-reference.md", "utf8")).toBe(apiReferenceMarkdown());
   });
 
   it("has the names, scope, subresource and printer columns users rely on", () => {
