@@ -3,8 +3,11 @@
 import fc from "fast-check";
 
 /** Mostly one of the good values, now and then one of the bad ones. */
-const field = <T>(good: T[], bad: T[]) =>
-  fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 40 }, { arbitrary: fc.constantFrom(...bad), weight: 1 });
+const field = <T, U = T>(good: T[], bad: U[]): fc.Arbitrary<T | U> =>
+  fc.oneof(
+    { arbitrary: fc.constantFrom(...good) as fc.Arbitrary<T | U>, weight: 40 },
+    { arbitrary: fc.constantFrom(...bad) as fc.Arbitrary<T | U>, weight: 1 },
+  );
 /** An object whose keys are each present or absent. */
 const someOf = (fields: Record<string, fc.Arbitrary<unknown>>) => fc.record(fields, { requiredKeys: [] });
 const withUnknown = (arb: fc.Arbitrary<Record<string, unknown>>) =>
@@ -97,7 +100,7 @@ const resources = someOf({
 });
 
 const scheduling = someOf({
-  nodeSelector: field([{ "nvidia.com/gpu.product": "A100" }, {}], [{ k: 1 }]),
+  nodeSelector: field<Record<string, unknown>>([{ "nvidia.com/gpu.product": "A100" }, {}], [{ k: 1 }]),
   tolerations: field([[{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }], []], [[{ operator: "Maybe" }]]),
   priorityClassName: field(["high"], ["High"]),
   queueName: field(["gpu-queue"], ["q_1"]),

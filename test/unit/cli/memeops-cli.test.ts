@@ -51,6 +51,16 @@ describe("memeops", () => {
     expect(r.stdout).toMatch(/^Usage: memeops /);
   });
 
+  it("run --dry-run prints the stages of the experiment's mode, and --stages must be among them", () => {
+    const r = memeops("run", "conf/experiments/evaluate-local.yaml", "--dry-run", "--stages", "prepare");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1\. prepare: load the huggingface dataset/);
+    expect(r.stdout).toMatch(/2\. evaluate: evaluate the best checkpoint of experiment train-facebook-frcnn .*\(skipped\)/);
+    const wrong = memeops("run", "conf/experiments/evaluate-local.yaml", "--stages", "train");
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("'train' is not a stage of this experiment (prepare, evaluate)");
+  });
+
   it("an unknown command lists the commands and exits 2", () => {
     const r = memeops("train");
     expect(r.code).toBe(2);
