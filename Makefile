@@ -51,3 +51,11 @@ cluster-down: ## stop the local control plane and remove its state
 	bash test/cluster/down.sh
 cluster-status: ## is the local control plane up?
 	bash test/cluster/status.sh
+
+.PHONY: mlflow-install test-mlflow bench-mlflow
+mlflow-install: ## install the pinned MLflow server used by the tests (cached in ~/.cache/memeops)
+	bash test/mlflow/install.sh
+test-mlflow: deps ## the tracking tests against a real MLflow server
+	npx vitest run --project mlflow
+bench-mlflow: deps ## points per second through MLflow log-batch
+	npx tsx bench/mlflow-log.ts

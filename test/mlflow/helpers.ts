@@ -1,0 +1,31 @@
+// Small shared pieces of the MLflow tests.
+import { randomUUID } from "node:crypto";
+import { MlflowClient } from "../../tracking/mlflow/client.ts";
+import type { TransportOptions } from "../../tracking/mlflow/http.ts";
+import type { Logger } from "../../tracking/log.ts";
+
+export function uniq(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Fast retries, so failure tests take seconds, not minutes. */
+export function fastClient(trackingUri: string, o: Partial<TransportOptions> = {}): MlflowClient {
+  return new MlflowClient({ trackingUri, timeoutMs: 10_000, retry: { baseDelayMs: 50, maxDelayMs: 200 }, ...o });
+}
+
+export interface RecordingLogger extends Logger {
+  lines: { level: "debug" | "info" | "warn" | "error"; msg: string }[];
+  count(level: "info" | "warn" | "error"): number;
+}
+
+export function recordingLogger(): RecordingLogger {
+  const lines: RecordingLogger["lines"] = [];
+  return {
+    lines,
+    debug: (msg) => lines.push({ level: "debug", msg }),
+    info: (msg) => lines.push({ level: "info", msg }),
+    warn: (msg) => lines.push({ level: "warn", msg }),
+    error: (msg) => lines.push({ level: "error", msg }),
+    count: (level) => lines.filter((l) => l.level === level).length,
+  };
+}
