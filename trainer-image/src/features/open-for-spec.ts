@@ -1,0 +1,35 @@
+// spec.features -> a ready extractor: the model file resolved (spec URI, else the extractor's default file in the
+// model directory), fetched into the cache and hash-checked, then the registered extractor created on it.
+import type { FeaturesSpec } from "../../../api/v1alpha1/spec.ts";
+import { fetchModelFile, type LocalModelFile, type ModelFetchOptions } from "../models-io/fetch-model.ts";
+import type { FeatureExtractor } from "./extractor.ts";
+import { extractorRegistration } from "./registry.ts";
+
+export interface ModelSources extends ModelFetchOptions {
+  /** Directory (path or https base URL) holding the default model files; the trainer image sets MEMEOPS_MODEL_DIR. */
+  modelDir: string;
+}
+
+export const defaultModelDir = (): string => process.env.MEMEOPS_MODEL_DIR ?? "/models";
+
+export interface OpenedExtractor {
+  extractor: FeatureExtractor;
+  /** The model file used (absent for weight-free extractors): log its URI and sha256 with the run. */
+  model?: LocalModelFile;
+}
+
+export async function openExtractorForSpec(spec: FeaturesSpec, sources: ModelSources): Promise<OpenedExtractor> {
+  const registration = extractorRegistration(spec.extractor);
+  const uri =
+    spec.model ??
+    (registration.defaultModelFile === undefined
+      ? undefined
+      : `${sources.modelDir.replace(/\/+$/, "")}/${registration.defaultModelFile}`);
+  const model = uri === undefined ? undefined : await fetchModelFile(uri, sources);
+  const extractor = await registration.create({
+    regions: spec.regions,
+    ...(model ? { modelPath: model.path } : {}),
+    ...(spec.detector ? { scoreThreshold: spec.detector.scoreThreshold, nmsThreshold: spec.detector.nmsThreshold } : {}),
+  });
+  return model ? { extractor, model } : { extractor };
+}
