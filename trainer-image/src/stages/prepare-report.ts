@@ -1,0 +1,138 @@
+// What the prepare stage did, item by item where it matters: per-split counts, duplicates removed, ids shared
+// between splits, every dropped item with its reason, what had to be done to odd images, cache use, time per step.
+// Written as prepare-report.json next to the prepared dataset; formatPrepareReport renders it for people.
+import type { CacheStats } from "../data/download-cache.ts";
+import type { BatchStats } from "../features/batch-pipeline.ts";
+import type { SharedIds } from "../data/dedupe.ts";
+import type { SplitRole } from "../data/splits.ts";
+
+export const REPORT_FORMAT = "memeops.prepare-report/v1";
+
+export interface DroppedItem {
+  split: SplitRole;
+  id: string | null;
+  /** Where the row is in the source: `train.jsonl:12`. */
+  where: string;
+  reason: string;
+}
+
+/** Notes of one kind (digits stand for any number: "resized from #x# to #x#"), with a few examples. */
+export interface NoteCount {
+  kind: string;
+  count: number;
+  /** `split/id: the note` */
+  examples: string[];
+}
+
+export interface SplitReport {
+  role: SplitRole;
+  name: string;
+  files: string[];
+  rowsRead: number;
+  duplicatesRemoved: number;
+  dropped: number;
+  items: number;
+  labelled: number;
+  positives: number;
+  truncatedTexts: number;
+}
+
+export interface MissingSplitReport {
+  role: SplitRole;
+  name: string;
+  missing: true;
+  required: boolean;
+  tried: string[];
+}
+
+export interface PrepareReport {
+  format: typeof REPORT_FORMAT;
+  source: string;
+  sourceNotes: string[];
+  /** The prepared dataset's directory. */
+  output: string;
+  fingerprint: string;
+  /** A prepared dataset with the same fingerprint was already there and was used as is. */
+  reused: boolean;
+  splits: (SplitReport | MissingSplitReport)[];
+  sharedIds: SharedIds[];
+  dropped: DroppedItem[];
+  notes: NoteCount[];
+  tokenizer: { origin: string; fingerprint: string; maxSequenceLength: number };
+  features: { extractor: string; regions: number; dim: number; fingerprint: string; cache: BatchStats } | { skipped: string };
+  captions: { fingerprint: string; cache: BatchStats } | null;
+  downloads: CacheStats;
+  timings: { step: string; seconds: number }[];
+  seconds: number;
+}
+
+export const isMissingSplit = (s: SplitReport | MissingSplitReport): s is MissingSplitReport => "missing" in s;
+
+const MAX_DROPPED_LINES = 20;
+
+export function formatPrepareReport(r: PrepareReport): string {
+  const lines: string[] = [];
+  const total = r.splits.reduce((n, s) => n + (isMissingSplit(s) ? 0 : s.items), 0);
+  lines.push(`${r.reused ? "reused" : "prepared"} ${total} memes from ${r.source} in ${r.seconds.toFixed(1)} s -> ${r.output}`);
+  for (const note of r.sourceNotes) lines.push(`  source: ${note}`);
+  for (const s of r.splits) {
+    const head = `  ${s.role.padEnd(10)}`;
+    if (isMissingSplit(s)) {
+      lines.push(`${head} ${s.required ? "MISSING (required)" : "missing"}: no split "${s.name}" (tried ${s.tried.join(", ")})`);
+      continue;
+    }
+    lines.push(
+      `${head} ${s.items} items (${s.positives} hateful, ${s.labelled} labelled) from ${s.rowsRead} rows of ${s.files.join(" + ")}: ` +
+        `${s.duplicatesRemoved} duplicates removed, ${s.dropped} dropped${s.truncatedTexts ? `, ${s.truncatedTexts} texts truncated to fit` : ""}`,
+    );
+  }
+  for (const shared of r.sharedIds) {
+    lines.push(`  shared ids: ${shared.count} ids in both ${shared.splits.join(" and ")} (e.g. ${shared.examples.join(", ")})`);
+  }
+  if (r.dropped.length) {
+    const byKind = countBy(r.dropped.map((d) => kindOf(d.reason)));
+    lines.push(`  dropped ${r.dropped.length}: ${byKind.map(([kind, n]) => `${n} ${kind}`).join(", ")}`);
+    for (const d of r.dropped.slice(0, MAX_DROPPED_LINES)) lines.push(`    ${d.split} ${d.id ?? "(no id)"} (${d.where}): ${d.reason}`);
+    if (r.dropped.length > MAX_DROPPED_LINES) lines.push(`    ... ${r.dropped.length - MAX_DROPPED_LINES} more in prepare-report.json`);
+  }
+  for (const n of r.notes) lines.push(`  note: ${n.count} x ${n.kind} (e.g. ${n.examples[0]})`);
+  lines.push(`  tokens: ${r.tokenizer.origin}, ${r.tokenizer.maxSequenceLength} per text`);
+  lines.push(
+    "skipped" in r.features
+      ? `  features: not extracted: ${r.features.skipped}`
+      : `  features: ${r.features.extractor}, ${r.features.regions} regions x ${r.features.dim}, ${cacheLine(r.features.cache)}`,
+  );
+  if (r.captions) lines.push(`  captions: ${r.captions.fingerprint.slice(0, 12)}, ${cacheLine(r.captions.cache)}`);
+  const d = r.downloads;
+  lines.push(`  downloads: ${d.misses} fetched (${(d.bytesDownloaded / 1e6).toFixed(1)} MB), ${d.hits} from cache`);
+  lines.push(`  time: ${r.timings.map((t) => `${t.step} ${t.seconds.toFixed(1)} s`).join(", ")}`);
+  return lines.join("\n");
+}
+
+const cacheLine = (c: BatchStats) => `${c.misses} computed, ${c.hits} from cache`;
+
+/** "image missing: img/01235.png" -> "image missing"; "duplicate id ... (first at f:2)" -> "duplicate id ...". */
+export const kindOf = (reason: string) => (reason.split(": ")[0] ?? reason).replace(/\s*\(.*$/, "").replace(/\d+/g, "#");
+
+function countBy(keys: string[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts];
+}
+
+/** Collects per-item notes by kind, keeping a few examples of each. */
+export class NoteCollector {
+  private readonly byKind = new Map<string, NoteCount>();
+
+  add(split: SplitRole, id: string, note: string): void {
+    const kind = note.replace(/\d+/g, "#");
+    const entry = this.byKind.get(kind) ?? { kind, count: 0, examples: [] };
+    entry.count++;
+    if (entry.examples.length < 5) entry.examples.push(`${split}/${id}: ${note}`);
+    this.byKind.set(kind, entry);
+  }
+
+  list(): NoteCount[] {
+    return [...this.byKind.values()];
+  }
+}
