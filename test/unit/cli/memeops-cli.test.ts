@@ -61,6 +61,15 @@ describe("memeops", () => {
     expect(wrong.stderr).toContain("'train' is not a stage of this experiment (prepare, evaluate)");
   });
 
+  it("run --stages prepare prepares the quickstart's synthetic data and reports it", () => {
+    const r = memeops("run", "conf/experiments/quickstart.yaml", "--out", join(tmp, "qs"), "--storage", join(tmp, "storage"), "--stages", "prepare");
+    expect(r.stderr).not.toContain("Error");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/train +\d+ items/);
+    const manifest = JSON.parse(readFileSync(join(tmp, "qs", "prepared", "manifest.json"), "utf8"));
+    expect(manifest.features).toMatchObject({ regions: 16 });
+  });
+
   it("an unknown command lists the commands and exits 2", () => {
     const r = memeops("train");
     expect(r.code).toBe(2);
