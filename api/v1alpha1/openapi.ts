@@ -43,8 +43,24 @@ function structural(node: Node, path: string): Node {
     );
   }
   if (out.items) out.items = structural(out.items as Node, `${path}[]`);
+  if (isPlainObject(out.default) && out.properties) out.default = withNestedDefaults(out.default, out);
   if (typeof out.additionalProperties === "object") {
     out.additionalProperties = structural(out.additionalProperties as Node, `${path}{}`);
+  }
+  return out;
+}
+
+const isPlainObject = (v: unknown): v is Node => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * `default: {}` spelled out with its fields' defaults. The API server checks a default against the object's CEL
+ * rules as written, without defaulting inside it first, so `{}` fails a rule such as `self.regions in [...]`.
+ */
+function withNestedDefaults(value: Node, schema: Node): Node {
+  const out: Node = { ...value };
+  for (const [key, prop] of Object.entries((schema.properties ?? {}) as Record<string, Node>)) {
+    if (out[key] === undefined && prop.default !== undefined) out[key] = structuredClone(prop.default);
+    else if (isPlainObject(out[key]) && prop.properties) out[key] = withNestedDefaults(out[key], prop);
   }
   return out;
 }

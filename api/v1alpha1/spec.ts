@@ -37,7 +37,8 @@ const archiveSource = z.strictObject({
 });
 
 const syntheticSource = z.strictObject({
-  n: z.int().min(16).max(1_000_000).default(512).describe("number of memes over all splits"),
+  // Not `n`: YAML 1.1 readers (kubectl among them) take a bare `n` for the boolean false.
+  count: z.int().min(16).max(1_000_000).default(512).describe("number of memes over all splits"),
   seed: z.int().min(0).max(2 ** 31 - 1).default(7),
   imageSize: z.int().min(16).max(512).default(64),
 });

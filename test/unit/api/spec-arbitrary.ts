@@ -29,7 +29,7 @@ const source = oneOfKeys({
   huggingface: someOf({ repo: field(["neuralcatcher/hateful_memes"], [""]), revision: field(["main", "abc123"], [""]), tokenSecret: secretRef }),
   directory: fc.record({ path: field(["/data/memes"], [""]) }, { requiredKeys: [] }),
   archive: someOf({ url: uri, sha256: field(["a".repeat(64)], ["nothex"]), fallbackUrl: uri }),
-  synthetic: someOf({ n: field([16, 512], [15, 2_000_000]), seed: field([0, 7], [-1]), imageSize: field([16, 64], [8, 513]) }),
+  synthetic: someOf({ count: field([16, 512], [15, 2_000_000]), seed: field([0, 7], [-1]), imageSize: field([16, 64], [8, 513]) }),
 });
 
 const dataset = withUnknown(

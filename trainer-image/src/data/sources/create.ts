@@ -10,6 +10,9 @@ export function createSource(source: DatasetSpec["source"], ctx: SourceContext):
   if (source.huggingface) return huggingfaceSource(source.huggingface, ctx);
   if (source.directory) return directorySource(source.directory.path);
   if (source.archive) return archiveSource(source.archive, ctx);
-  if (source.synthetic) return syntheticSource(source.synthetic, ctx);
+  if (source.synthetic) {
+    const { count, seed, imageSize } = source.synthetic;
+    return syntheticSource({ n: count, seed, imageSize }, ctx);
+  }
   throw new Error("spec.dataset.source: none of huggingface, directory, archive, synthetic is set");
 }
