@@ -43,16 +43,8 @@ export function validationMetricName(check: string): string {
   return `${VALIDATION_PREFIX}${check}`;
 }
 
-/** The checks the seed project ran on predictions; the trainer may add more. */
-export const PREDICTION_CHECKS = [
-  "no_null_predictions",
-  "valid_binary_predictions",
-  "valid_probability_range",
-  "no_null_probabilities",
-  "prediction_count",
-  "class_distribution",
-  "better_than_random",
-] as const;
+/** The checks the seed project ran on predictions, as the API names them. */
+export { CHECK_NAMES as PREDICTION_CHECKS } from "../api/v1alpha1/status.ts";
 
 export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
 export type TerminalStatus = "FINISHED" | "FAILED" | "KILLED";
