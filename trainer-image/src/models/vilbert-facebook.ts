@@ -1,0 +1,89 @@
+// vilbert_facebook: Facebook's ViLBERT (Lu et al. 2019; facebookresearch/vilbert-multi-task, config
+// bert_base_6layer_6conect.json), the architecture of the original project's Facebook-weights pipelines.
+//   text stream   BERT-base: 12 layers, hidden 768, 12 heads, FFN 3072, vocab 30522
+//   visual stream 6 layers, hidden 1024, 8 heads, FFN 1024
+//   co-attention  6 layers, bi-hidden 1024, 8 heads, after text layers 6..11 / visual layers 0..5
+//   poolers       768 -> 1024 and 1024 -> 1024, tanh
+//   head          concat(pooled text, pooled visual) 2048 -> 1024 -> ReLU -> dropout -> 2
+// The head follows the original project (FIELD-NOTES: "head 2048 -> 1024 -> 2"), not the multi-task release's
+// elementwise-product fusion (that one is vilbert_hf's). `small` and `tiny` are CPU-sized presets.
+import * as tf from "@tensorflow/tfjs";
+import { ParamStore } from "./layers/params.ts";
+import { ViLBERTBackbone, initializerRange, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { Dense, dropout } from "./layers/dense.ts";
+import type { ModelInputs } from "./layers/inputs.ts";
+import type { ForwardContext } from "./layers/context.ts";
+import type { Architecture, Model, ModelSize } from "./model.ts";
+import type { Dims } from "../training/batch.ts";
+
+export interface FacebookViLBERTConfig extends ViLBERTConfig {
+  headHidden: number;
+  headDropout: number;
+}
+
+const BERT_VOCAB = { vocabSize: 30522, maxPositions: 512, typeVocabSize: 2, visualFeatureNorm: false };
+
+export const PRESETS: Record<ModelSize, FacebookViLBERTConfig> = {
+  base: {
+    ...BERT_VOCAB,
+    initializerRange: 0.02,
+    text: stream(12, 768, 12, 3072),
+    visual: stream(6, 1024, 8, 1024),
+    bi: { biHidden: 1024, biHeads: 8, attentionDropout: 0.1 },
+    tBiattentionId: [6, 7, 8, 9, 10, 11],
+    vBiattentionId: [0, 1, 2, 3, 4, 5],
+    headHidden: 1024,
+    headDropout: 0.1,
+  },
+  small: {
+    ...BERT_VOCAB,
+    initializerRange: initializerRange(256),
+    text: stream(4, 256, 4, 1024),
+    visual: stream(2, 256, 4, 512),
+    bi: { biHidden: 256, biHeads: 4, attentionDropout: 0.1 },
+    tBiattentionId: [2, 3],
+    vBiattentionId: [0, 1],
+    headHidden: 256,
+    headDropout: 0.1,
+  },
+  // full BERT vocabulary (the tokenizer's ids) with a small hidden size: 30522 x 64 = 2M of its ~2.3M weights
+  tiny: {
+    ...BERT_VOCAB,
+    initializerRange: initializerRange(64),
+    text: stream(2, 64, 2, 128),
+    visual: stream(1, 64, 2, 128),
+    bi: { biHidden: 64, biHeads: 2, attentionDropout: 0.1 },
+    tBiattentionId: [1],
+    vBiattentionId: [0],
+    headHidden: 64,
+    headDropout: 0.1,
+  },
+};
+
+export class FacebookViLBERT implements Model {
+  readonly params: ParamStore;
+  readonly architecture: Architecture;
+  readonly backbone: ViLBERTBackbone;
+  readonly headDense: Dense;
+  readonly headOut: Dense;
+
+  constructor(size: ModelSize, dims: Dims, seed: number, readonly config: FacebookViLBERTConfig = PRESETS[size]) {
+    this.architecture = { name: "vilbert_facebook", size, dims, config };
+    this.params = new ParamStore(seed, config.initializerRange);
+    this.backbone = new ViLBERTBackbone(this.params, config, dims.D);
+    const bi = config.bi.biHidden;
+    this.headDense = new Dense(this.params, "classifier.dense", 2 * bi, config.headHidden);
+    this.headOut = new Dense(this.params, "classifier.out_proj", config.headHidden, 2);
+  }
+
+  logits(x: ModelInputs, ctx: ForwardContext): tf.Tensor2D {
+    const [pooledText, pooledVisual] = this.backbone.apply(x, ctx);
+    const fused = tf.concat([pooledText, pooledVisual], 1); // [B, 2 * biHidden]
+    const hidden = dropout(this.headDense.apply(fused).relu(), this.config.headDropout, ctx);
+    return this.headOut.apply(hidden) as tf.Tensor2D;
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

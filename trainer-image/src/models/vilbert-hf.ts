@@ -1,0 +1,60 @@
+// vilbert_hf: the community ViLBERT variant the original project loaded from the Hugging Face hub. Same two-stream
+// backbone and presets as vilbert_facebook; it differs where the multi-task release differs from the paper's
+// classification setup, which is what community ports copy:
+//   visual embeddings  LayerNorm on the region-feature projection before adding the box projection
+//   fusion             elementwise product of the pooled text and visual vectors (biHidden), dropout
+//   head               vilbert-multi-task SimpleClassifier: biHidden -> 2*biHidden -> GeLU -> LayerNorm -> 2
+// Weight names: the head is `vil_prediction.logit_fc.{0,2,3}` as in that release.
+import type * as tf from "@tensorflow/tfjs";
+import { ParamStore } from "./layers/params.ts";
+import { ViLBERTBackbone, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { Dense, LayerNorm, dropout, gelu } from "./layers/dense.ts";
+import { PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
+import type { ModelInputs } from "./layers/inputs.ts";
+import type { ForwardContext } from "./layers/context.ts";
+import type { Architecture, Model, ModelSize } from "./model.ts";
+import type { Dims } from "../training/batch.ts";
+
+export interface HfViLBERTConfig extends ViLBERTConfig {
+  fusionDropout: number;
+}
+
+const presetFor = (size: ModelSize): HfViLBERTConfig => {
+  const { headHidden: _h, headDropout: _d, ...backbone } = FACEBOOK_PRESETS[size];
+  return { ...backbone, visualFeatureNorm: true, fusionDropout: 0.1 };
+};
+
+export const PRESETS: Record<ModelSize, HfViLBERTConfig> = {
+  base: presetFor("base"),
+  small: presetFor("small"),
+  tiny: presetFor("tiny"),
+};
+
+export class HfViLBERT implements Model {
+  readonly params: ParamStore;
+  readonly architecture: Architecture;
+  readonly backbone: ViLBERTBackbone;
+  readonly headIn: Dense;
+  readonly headNorm: LayerNorm;
+  readonly headOut: Dense;
+
+  constructor(size: ModelSize, dims: Dims, seed: number, readonly config: HfViLBERTConfig = PRESETS[size]) {
+    this.architecture = { name: "vilbert_hf", size, dims, config };
+    this.params = new ParamStore(seed, config.initializerRange);
+    this.backbone = new ViLBERTBackbone(this.params, config, dims.D);
+    const bi = config.bi.biHidden;
+    this.headIn = new Dense(this.params, "vil_prediction.logit_fc.0", bi, 2 * bi);
+    this.headNorm = new LayerNorm(this.params, "vil_prediction.logit_fc.2", 2 * bi);
+    this.headOut = new Dense(this.params, "vil_prediction.logit_fc.3", 2 * bi, 2);
+  }
+
+  logits(x: ModelInputs, ctx: ForwardContext): tf.Tensor2D {
+    const [pooledText, pooledVisual] = this.backbone.apply(x, ctx);
+    const fused = dropout(pooledText.mul(pooledVisual), this.config.fusionDropout, ctx); // [B, biHidden]
+    return this.headOut.apply(this.headNorm.apply(gelu(this.headIn.apply(fused)))) as tf.Tensor2D;
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}
