@@ -89,7 +89,7 @@ describe("fetchModelFile", () => {
 
   it("sends the bearer token, and says so when it is refused", async () => {
     const uri = `${base}/private/resnet152.onnx`;
-    await expect(fetchModelFile(uri, { cacheDir: join(tmp, "c1") })).rejects.toThrow(/HTTP 401 \(check the bearer token\)/);
+    await expect(fetchModelFile(uri, { cacheDir: join(tmp, "c1") })).rejects.toThrow(/access denied \(HTTP 401\).*missing or insufficient token/);
     const got = await fetchModelFile(uri, { cacheDir: join(tmp, "c2"), bearerToken: TOKEN });
     expect(got.sha256).toBe(sha256(model));
   });

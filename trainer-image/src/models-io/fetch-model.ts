@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { basename, join, posix } from "node:path";
-import { downloadFile, HttpStatusError } from "./download.ts";
+import { downloadFile, NotFoundError } from "../data/download.ts";
 import { rememberSha256, sha256File } from "./file-hash.ts";
 import { describeLocation, parseModelUri, type ModelLocation } from "./model-uri.ts";
 
@@ -47,9 +47,10 @@ async function materialize(location: ModelLocation, options: ModelFetchOptions):
   await mkdir(dir, { recursive: true });
   let sha256: string;
   try {
-    sha256 = await downloadFile(location.url, path, options.bearerToken ? { bearerToken: options.bearerToken } : {});
+    const headers: Record<string, string> = options.bearerToken ? { authorization: `Bearer ${options.bearerToken}` } : {};
+    sha256 = (await downloadFile(location.url.href, path, { headers, retries: 2 })).sha256;
   } catch (error) {
-    if (error instanceof HttpStatusError && error.status === 404) throw new ModelFileMissingError(error.message);
+    if (error instanceof NotFoundError) throw new ModelFileMissingError(error.message);
     throw error;
   }
   await rememberSha256(path, sha256);
