@@ -1,7 +1,8 @@
 // `memeops`: one command-line tool for users, the operator's container and the trainer's container.
 import { type Command, UsageError } from "./command.ts";
 import { crdCommand } from "./commands/crd.ts";
-import { operatorCommand, trainerCommand } from "./commands/pending.ts";
+import { operatorCommand } from "./commands/operator.ts";
+import { trainerCommand } from "./commands/pending.ts";
 import { runCommand } from "./commands/run.ts";
 import { dataCommand } from "./commands/data.ts";
 import { validateCommand } from "./commands/validate.ts";

@@ -1,15 +1,6 @@
 // Subcommands whose help exists before their implementation does. Each moves to its own file when implemented.
 import { pending } from "../command.ts";
 
-export const operatorCommand = pending(
-  "operator",
-  "run the operator (reconciles MemeExperiments into Jobs)",
-  `Usage: memeops operator [--namespaces a,b] [--metrics-port 8080] [--health-port 8081] [--leader-elect]
-
-Watch MemeExperiments, create the Jobs of their stages, and write their status back.`,
-  "the operator",
-);
-
 export const trainerCommand = pending(
   "trainer",
   "the entry point inside a Job's container",

@@ -2,15 +2,28 @@
 import { loadOneExperiment } from "../../api/load.ts";
 import { describePlan, STAGES, stagesFor, type Stage } from "../../trainer-image/src/stages/plan.ts";
 import { formatPrepareReport, prepare } from "../../trainer-image/src/stages/prepare.ts";
+import { runLocal } from "../../trainer-image/src/stages/run-local.ts";
+import { formatEpoch, formatSummary } from "../../trainer-image/src/stages/results.ts";
+import type { TrainEvent } from "../../trainer-image/src/training/loop.ts";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 
-const help = `Usage: memeops run FILE [--out DIR] [--storage DIR] [--stages prepare,train,evaluate] [--dry-run]
+const help = `Usage: memeops run FILE [--out DIR] [--storage DIR] [--stages prepare,train,evaluate] [--resume] [--dry-run]
 
 Run the MemeExperiment in FILE here: prepare the data and features, train (or evaluate, or predict), check the
-predictions, and write metrics, checkpoints and predictions under DIR (default .memeops/runs/NAME).
+predictions, and write under DIR (default .memeops/runs/NAME): prepared/, checkpoints/ (latest and best epoch),
+predictions.csv and results.json (epochs, bestEpoch, bestValAuroc, test, checks, checkpointUri: the fields the
+operator puts into status). One line per epoch (JSON lines when stdout is not a terminal), a summary at the end.
+Exit 0 when the checks pass, 1 when spec.checks.enforce is true and a check fails (named), 2 on usage errors.
+The tfjs backend is the fastest that loads (MEMEOPS_BACKEND=wasm|cpu|tensorflow|tensorflow-gpu forces one).
+Evaluate and predict modes read spec.model.initialWeights here as:
+  uri            a local checkpoint directory (a checkpoints/ root with best.json, or one epoch directory);
+                 file:// URIs too; https:// and hf:// are not fetched by \`memeops run\`
+  fromExperiment NAME: the local run .memeops/runs/NAME/checkpoints (the default --out), or
+                 $MEMEOPS_RUNS_DIR/NAME/checkpoints; a run written with another --out must be named by uri: DIR/checkpoints
   --storage  downloads, generated data and caches, shared between experiments (default .memeops/storage;
              spec.dataset.storage.path is where they live inside the cluster)
   --stages   run only these stages (default: all the stages of the experiment's mode)
+  --resume   continue training from DIR/checkpoints when a checkpoint is there
   --dry-run  print what would run, and run nothing`;
 
 export const runCommand: Command = {
@@ -24,6 +37,7 @@ export const runCommand: Command = {
       stages: { type: "string" },
       storage: { type: "string" },
       "dry-run": { type: "boolean" },
+      resume: { type: "boolean" },
     });
     if (positionals.length !== 1) throw new UsageError("expected exactly one FILE");
     const experiment = await loadOneExperiment(positionals[0]!);
@@ -43,10 +57,20 @@ export const runCommand: Command = {
       });
       console.log(formatPrepareReport(report));
     }
-    const pendingStages = stages.filter((s) => s !== "prepare");
-    if (pendingStages.length) {
-      process.stderr.write(`memeops run: the ${pendingStages.join(", ")} stage(s) are not implemented in this version yet\n`);
-      return 2;
+    const later = stages.filter((s) => s !== "prepare");
+    if (!later.length) return 0;
+    const results = await runLocal(experiment, {
+      workDir: out,
+      stages: later,
+      resume: values.resume ?? false,
+      log: (line) => console.error(`[train] ${line}`),
+      onEvent: progressPrinter(Boolean(process.stdout.isTTY)),
+    });
+    console.log(formatSummary(results));
+    console.log(`results: ${out}/results.json`);
+    if (!results.run.succeeded) {
+      process.stderr.write(`memeops run: check(s) failed: ${results.run.failedChecks.join(", ")}\n`);
+      return 1;
     }
     return 0;
   },
@@ -59,4 +83,18 @@ function parseStages(text: string, planned: Stage[]): Stage[] {
     if (!planned.includes(s)) throw new UsageError(`--stages: '${s}' is not a stage of this experiment (${planned.join(", ")})`);
   }
   return stages;
+}
+
+/** A readable line per epoch on a terminal; JSON lines (epoch, early_stop, end events) otherwise. */
+function progressPrinter(tty: boolean): (e: TrainEvent) => void {
+  let total = 0;
+  return (e) => {
+    if (e.type === "start") total = e.epochs;
+    if (!tty) {
+      if (e.type === "epoch" || e.type === "early_stop" || e.type === "end" || e.type === "start") console.log(JSON.stringify({ event: e.type, ...e, type: undefined }));
+      return;
+    }
+    if (e.type === "epoch") console.log(formatEpoch(e.metrics, { total, improved: e.improved, seconds: e.seconds, samplesPerSecond: e.samplesPerSecond }));
+    if (e.type === "early_stop") console.log(`early stop after epoch ${e.epoch} (best epoch ${e.bestEpoch ?? "-"})`);
+  };
 }

@@ -1,0 +1,81 @@
+// `memeops operator`: the controller process (the chart's Deployment runs this). Every flag has an environment
+// variable, so a Helm chart can set either.
+import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
+import { parseKeyValues } from "../../operator/builders/annotations.ts";
+import { jsonLogger } from "../../operator/log.ts";
+import { startManager } from "../../operator/manager.ts";
+
+const help = `Usage: memeops operator [flags]
+
+Watch MemeExperiments, create the Jobs of their stages, and write their status back.
+
+  --namespaces a,b            watch only these namespaces (env MEMEOPS_NAMESPACES; default: all)
+  --metrics-port N            /metrics (env MEMEOPS_METRICS_PORT; default 8080)
+  --health-port N             /healthz and /readyz (env MEMEOPS_HEALTH_PORT; default 8081)
+  --report-port N             trainer reports, POST /v1/report (env MEMEOPS_REPORT_PORT; default 8082)
+  --report-url URL            the URL trainer pods reach that port at (env MEMEOPS_REPORT_URL),
+                              e.g. http://memeops-operator.memeops-system.svc:8082
+  --leader-elect              elect a leader on a Lease (env MEMEOPS_LEADER_ELECT=true)
+  --leader-election-namespace the Lease's namespace (env POD_NAMESPACE; default "default")
+  --trainer-image IMG         default trainer image (env MEMEOPS_TRAINER_IMAGE)
+  --mlflow-uri URI            default MLflow tracking URI (env MEMEOPS_MLFLOW_URI)
+  --pod-labels k=v,k2=v2      labels added to every trainer pod (env MEMEOPS_POD_LABELS)
+  --workers N                 concurrent reconciles (default 4)
+  --kubeconfig FILE           default: in-cluster config, or $KUBECONFIG
+
+Logs are JSON lines on stderr. SIGTERM stops gracefully and releases the Lease.`;
+
+const port = (v: string | undefined, fallback: number) => {
+  const n = Number(v ?? fallback);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`not a port: ${v}`);
+  return n;
+};
+
+export const operatorCommand: Command = {
+  name: "operator",
+  summary: "run the operator (reconciles MemeExperiments into Jobs)",
+  help,
+  async run(args) {
+    if (wantsHelp(args)) return (console.log(help), 0);
+    const { values: f } = parseFlags(args, {
+      namespaces: { type: "string" },
+      "metrics-port": { type: "string" },
+      "health-port": { type: "string" },
+      "report-port": { type: "string" },
+      "report-url": { type: "string" },
+      "leader-elect": { type: "boolean" },
+      "leader-election-namespace": { type: "string" },
+      "trainer-image": { type: "string" },
+      "mlflow-uri": { type: "string" },
+      "pod-labels": { type: "string" },
+      workers: { type: "string" },
+      kubeconfig: { type: "string" },
+    });
+    const env = process.env;
+    const namespaces = (f.namespaces ?? env.MEMEOPS_NAMESPACES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const log = jsonLogger({ debug: env.MEMEOPS_DEBUG === "1" });
+    const manager = await startManager({
+      kubeconfig: f.kubeconfig,
+      namespaces,
+      metricsPort: port(f["metrics-port"] ?? env.MEMEOPS_METRICS_PORT, 8080),
+      healthPort: port(f["health-port"] ?? env.MEMEOPS_HEALTH_PORT, 8081),
+      reportPort: port(f["report-port"] ?? env.MEMEOPS_REPORT_PORT, 8082),
+      reportUrl: f["report-url"] ?? env.MEMEOPS_REPORT_URL,
+      leaderElect: f["leader-elect"] ?? env.MEMEOPS_LEADER_ELECT === "true",
+      leaseNamespace: f["leader-election-namespace"] ?? env.POD_NAMESPACE ?? "default",
+      leaseDurationMs: env.MEMEOPS_LEASE_DURATION_MS ? Number(env.MEMEOPS_LEASE_DURATION_MS) : undefined,
+      renewDeadlineMs: env.MEMEOPS_RENEW_DEADLINE_MS ? Number(env.MEMEOPS_RENEW_DEADLINE_MS) : undefined,
+      retryPeriodMs: env.MEMEOPS_RETRY_PERIOD_MS ? Number(env.MEMEOPS_RETRY_PERIOD_MS) : undefined,
+      trainerImage: f["trainer-image"] ?? env.MEMEOPS_TRAINER_IMAGE ?? "ghcr.io/memeops/trainer:latest",
+      defaultTrackingUri: f["mlflow-uri"] ?? env.MEMEOPS_MLFLOW_URI,
+      podLabels: parseKeyValues(f["pod-labels"] ?? env.MEMEOPS_POD_LABELS),
+      workers: f.workers ? Number(f.workers) : undefined,
+      log,
+    });
+    const stop = () => void manager.stop();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    await manager.done;
+    return 0;
+  },
+};

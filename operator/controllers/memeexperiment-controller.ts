@@ -1,0 +1,297 @@
+// The one reconciler of MemeExperiments. Level-triggered: whatever event woke it, it reads the experiment, its Jobs
+// and their pods from the informer caches, makes the world match the spec (create the next Job, toggle suspend,
+// resolve the dependency and the MLflow run) and writes the status computed from what it saw. Running it twice, or
+// after a crash at any point, does no harm: names are deterministic and "already exists" means "adopt".
+import { API_VERSION, KIND } from "../../api/v1alpha1/groupversion.ts";
+import { parseMemeExperiment } from "../../api/v1alpha1/parse.ts";
+import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
+import type { MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
+import { buildJob, jobName, POD_FINALIZER, type OperatorJobSettings, type Resolved } from "../builders/job.ts";
+import { LABEL } from "../builders/names.ts";
+import { jobUnitsFor } from "../builders/plan.ts";
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import { keyOf, type Informer, type KubeObject } from "../kube/informer.ts";
+import { mergePatch, removeFinalizer, topLevelMergePatch } from "../kube/patch.ts";
+import { paths } from "../kube/paths.ts";
+import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
+import type { Logger } from "../log.ts";
+import type { OperatorMetrics } from "../metrics.ts";
+import { computeStatus, isTerminal, transitionEvents, type Observation, type ObservedUnit } from "../status/compute.ts";
+import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
+
+export const EXPERIMENT_FINALIZER = "memeops.io/cleanup";
+/** Set once the MLflow run has been closed, so a terminal experiment does not call MLflow on every resync. */
+export const RUN_CLOSED_ANNOTATION = "memeops.io/mlflow-run-closed";
+
+export type ExperimentObject = KubeObject & { spec?: unknown; status?: MemeExperimentStatus };
+
+export interface ControllerSettings extends OperatorJobSettings {
+  defaultTrackingUri?: string;
+  /** how long a new experiment waits for an unreachable MLflow before its Jobs start without a run id */
+  trackingGraceMs?: number;
+  /** how long deletion waits for external clean-up before it gives up with a Warning event */
+  finalizerTimeoutMs?: number;
+  /** safety requeue of live experiments, in case an event was missed */
+  resyncMs?: number;
+}
+
+export interface ControllerDeps {
+  client: KubeClient;
+  experiments: Informer<ExperimentObject>;
+  jobs: Informer<JobObject>;
+  pods: Informer<PodObject>;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  log: Logger;
+  mlflow?: MlflowRuns;
+  settings: ControllerSettings;
+}
+
+export interface Result {
+  requeueAfterMs?: number;
+}
+
+export class MemeExperimentController {
+  constructor(private readonly d: ControllerDeps) {}
+
+  /** Keys to reconcile when an object changes: an experiment itself and those that wait for it; a child's owner. */
+  keysFor(obj: KubeObject): string[] {
+    const ns = obj.metadata.namespace ?? "";
+    const owner = obj.metadata.labels?.[LABEL.experiment];
+    if (obj.kind === "Job" || obj.kind === "Pod" || owner) return owner ? [`${ns}/${owner}`] : [];
+    const dependents = this.d.experiments
+      .list((e) => e.metadata.namespace === ns && (e.spec as Partial<MemeExperimentSpec> | undefined)?.model?.initialWeights?.fromExperiment === obj.metadata.name)
+      .map(keyOf);
+    return [keyOf(obj), ...dependents];
+  }
+
+  async reconcile(key: string): Promise<Result> {
+    const [namespace = "", name = ""] = key.split("/");
+    let exp = this.d.experiments.get(key);
+    if (!exp) {
+      this.d.metrics.forgetExperiment(namespace, name);
+      await this.releasePods(this.podsOf(namespace, name));
+      return {};
+    }
+    if (exp.metadata.deletionTimestamp) return this.finalize(exp);
+    if (!exp.metadata.finalizers?.includes(EXPERIMENT_FINALIZER)) {
+      exp = await mergePatch<ExperimentObject>(this.d.client, paths.experiment(namespace, name), {
+        metadata: { resourceVersion: exp.metadata.resourceVersion, finalizers: [...(exp.metadata.finalizers ?? []), EXPERIMENT_FINALIZER] },
+      });
+    }
+    const status = exp.status ?? {};
+    const now = new Date().toISOString();
+    const parsed = parseMemeExperiment({ apiVersion: API_VERSION, kind: KIND, metadata: pickMeta(exp), spec: exp.spec });
+    if (!parsed.ok) {
+      await this.writeStatus(exp, { generation: exp.metadata.generation, status, invalid: parsed.problems, suspend: false, units: [], now });
+      return {};
+    }
+    const spec = parsed.value.spec;
+    const units = await this.observeUnits(exp, spec);
+    const target = trackingTarget(spec, namespace, this.d.settings.defaultTrackingUri);
+
+    if (isTerminal(status)) {
+      await this.writeStatus(exp, { generation: exp.metadata.generation, status, suspend: spec.suspend, units, now });
+      await this.releasePods(units.flatMap((u) => u.pods));
+      if (target && status.mlflow?.runId && !exp.metadata.annotations?.[RUN_CLOSED_ANNOTATION]) await this.closeRun(exp, target, status);
+      return {};
+    }
+
+    const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, units, now };
+    const resolved: Resolved = {};
+    const dep = this.dependency(exp, spec);
+    if (dep && "waiting" in dep) obs.dependency = dep.waiting;
+    else if (dep) resolved.initialCheckpointUri = dep.checkpointUri;
+
+    let trackingBlocks = false;
+    if (target) {
+      const run = await this.trackingRun(exp, target, status);
+      obs.tracking = run;
+      resolved.tracking = { uri: target.uri, experimentName: target.experimentName, ...(run.state === "ready" && { runId: run.runId }) };
+      const age = Date.now() - Date.parse(exp.metadata.creationTimestamp ?? now);
+      trackingBlocks = run.state === "unavailable" && age < (this.d.settings.trackingGraceMs ?? 120_000);
+    }
+
+    await this.syncSuspend(units, spec.suspend);
+    const next = units.find((u) => !jobCondition(u.job, "Complete"));
+    const recorded = new Set((status.jobs ?? []).map((j) => j.name));
+    if (next && !next.job && !recorded.has(next.name) && !spec.suspend && !obs.dependency && !trackingBlocks) {
+      next.job = await this.createJob(exp, spec, next, resolved);
+    }
+    const after = await this.writeStatus(exp, obs);
+    await this.releasePods(units.flatMap((u) => u.pods));
+
+    if (isTerminal(after)) {
+      for (const u of units) this.observeJobDuration(u, after.phase === "Succeeded" ? "succeeded" : "failed");
+      if (target && after.mlflow?.runId) await this.closeRun(exp, target, after);
+      return {};
+    }
+    if (obs.tracking?.state === "unavailable") throw new Error(`MLflow unavailable: ${obs.tracking.message}`);
+    if (obs.dependency) return { requeueAfterMs: 30_000 };
+    return { requeueAfterMs: this.d.settings.resyncMs ?? 300_000 };
+  }
+
+  private podsOf(namespace: string, name: string, stage?: string): PodObject[] {
+    return this.d.pods.list(
+      (p) => p.metadata.namespace === namespace && p.metadata.labels?.[LABEL.experiment] === name && (!stage || p.metadata.labels?.[LABEL.stage] === stage),
+    );
+  }
+
+  /** Each unit's Job (ours only) and pods; a Job the status names but the cache lacks is looked up, not presumed gone. */
+  private async observeUnits(exp: ExperimentObject, spec: MemeExperimentSpec): Promise<ObservedUnit[]> {
+    const ns = exp.metadata.namespace ?? "";
+    const recorded = new Set((exp.status?.jobs ?? []).map((j) => j.name));
+    const out: ObservedUnit[] = [];
+    for (const unit of jobUnitsFor(spec)) {
+      const name = jobName(exp.metadata.name, unit);
+      let job = this.d.jobs.get(`${ns}/${name}`);
+      if (!job && recorded.has(name)) job = await this.d.client.request<JobObject>("GET", paths.job(ns, name)).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      if (job) job = await this.owned(exp, job);
+      out.push({ unit, name, job, pods: job ? this.podsOf(ns, exp.metadata.name, unit.key).filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === job.metadata.uid)) : [] });
+    }
+    return out;
+  }
+
+  /** A Job with our name: ours if we control it, adopted if nobody does, refused if another object controls it. */
+  private async owned(exp: ExperimentObject, job: JobObject): Promise<JobObject> {
+    const controller = job.metadata.ownerReferences?.find((o) => o.controller);
+    if (controller?.uid === exp.metadata.uid) return job;
+    if (controller) throw new Error(`Job ${job.metadata.name} is controlled by ${controller.kind} ${controller.name} (uid ${controller.uid}), not by this experiment`);
+    this.d.log.info("adopting job", { experiment: keyOf(exp), job: job.metadata.name });
+    return mergePatch<JobObject>(this.d.client, paths.job(exp.metadata.namespace ?? "", job.metadata.name), {
+      metadata: {
+        resourceVersion: job.metadata.resourceVersion,
+        ownerReferences: [...(job.metadata.ownerReferences ?? []), { apiVersion: API_VERSION, kind: KIND, name: exp.metadata.name, uid: exp.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      },
+    });
+  }
+
+  private async createJob(exp: ExperimentObject, spec: MemeExperimentSpec, u: ObservedUnit, resolved: Resolved): Promise<JobObject> {
+    const ns = exp.metadata.namespace ?? "";
+    const ref = { name: exp.metadata.name, namespace: ns, uid: exp.metadata.uid ?? "", annotations: exp.metadata.annotations };
+    const desired = buildJob(ref, spec, u.unit, resolved, this.d.settings);
+    try {
+      const job = await this.d.client.request<JobObject>("POST", paths.jobs(ns), { body: desired });
+      this.d.events.event(exp, "Normal", "JobCreated", `created Job ${u.name} for stage(s) ${u.unit.stages.join(", ")}`);
+      return job;
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      // Created by an earlier run of this reconcile whose answer was lost (or a crash): the same Job, adopt it.
+      return this.owned(exp, await this.d.client.request<JobObject>("GET", paths.job(ns, u.name)));
+    }
+  }
+
+  /** spec.suspend may change at any time: unfinished Jobs follow it (the Job controller stops or starts their pods). */
+  private async syncSuspend(units: ObservedUnit[], suspend: boolean): Promise<void> {
+    for (const u of units) {
+      const job = u.job;
+      if (!job || jobCondition(job, "Complete") || jobCondition(job, "Failed") || (job.spec.suspend ?? false) === suspend) continue;
+      u.job = await mergePatch<JobObject>(this.d.client, paths.job(job.metadata.namespace ?? "", job.metadata.name), { spec: { suspend } });
+    }
+  }
+
+  private dependency(exp: ExperimentObject, spec: MemeExperimentSpec): { checkpointUri: string } | { waiting: NonNullable<Observation["dependency"]> } | undefined {
+    const name = spec.model.initialWeights?.fromExperiment;
+    if (!name) return undefined;
+    const dep = this.d.experiments.get(`${exp.metadata.namespace}/${name}`);
+    if (!dep) return { waiting: { state: "missing", name, message: `MemeExperiment ${name} (model.initialWeights.fromExperiment) does not exist` } };
+    const s = dep.status;
+    if (s?.phase === "Succeeded" && s.checkpointUri) return { checkpointUri: s.checkpointUri };
+    if (s?.phase === "Failed") return { waiting: { state: "failed", name, message: `MemeExperiment ${name} failed: its checkpoint cannot be used` } };
+    const why = s?.phase === "Succeeded" ? "succeeded without a checkpointUri" : `is ${s?.phase ?? "not started"}`;
+    return { waiting: { state: "waiting", name, message: `waiting for MemeExperiment ${name}, which ${why}` } };
+  }
+
+  private async trackingRun(exp: ExperimentObject, target: NonNullable<ReturnType<typeof trackingTarget>>, status: MemeExperimentStatus): Promise<NonNullable<Observation["tracking"]>> {
+    if (status.mlflow?.runId) return { state: "ready", runId: status.mlflow.runId, ...(status.mlflow.url && { url: status.mlflow.url }) };
+    if (!this.d.mlflow) return { state: "unavailable", message: "the operator has no MLflow client" };
+    try {
+      return { state: "ready", ...(await this.d.mlflow.ensureRun(target, exp.metadata.namespace ?? "", exp.metadata.name, exp.metadata.uid ?? "")) };
+    } catch (err) {
+      return { state: "unavailable", message: `MLflow at ${new URL(target.uri).host} is unreachable: ${String((err as Error).message ?? err).slice(0, 500)}` };
+    }
+  }
+
+  private async closeRun(exp: ExperimentObject, target: NonNullable<ReturnType<typeof trackingTarget>>, status: MemeExperimentStatus, outcome?: "KILLED"): Promise<void> {
+    const runStatus = outcome ?? (status.phase === "Succeeded" ? "FINISHED" : "FAILED");
+    await this.d.mlflow?.terminate(target, exp.metadata.namespace ?? "", status.mlflow?.runId ?? "", runStatus);
+    if (outcome) return;
+    await mergePatch(this.d.client, paths.experiment(exp.metadata.namespace ?? "", exp.metadata.name), { metadata: { annotations: { [RUN_CLOSED_ANNOTATION]: runStatus } } });
+  }
+
+  /** Compute and, when it changed, write the status (conditional on the version read); emit transition events. */
+  private async writeStatus(exp: ExperimentObject, obs: Observation): Promise<MemeExperimentStatus> {
+    const before = exp.status ?? {};
+    const after = computeStatus(obs);
+    const patch = topLevelMergePatch(before as Record<string, unknown>, after as Record<string, unknown>);
+    if (Object.keys(patch).length === 0) return after;
+    try {
+      await mergePatch(this.d.client, paths.experimentStatus(exp.metadata.namespace ?? "", exp.metadata.name), { metadata: { resourceVersion: exp.metadata.resourceVersion }, status: patch });
+    } catch (err) {
+      if (isConflict(err)) throw new Error(`status of ${keyOf(exp)} changed meanwhile; retrying with a fresh read`);
+      throw err;
+    }
+    for (const e of transitionEvents(before, after)) this.d.events.event(exp, e.type, e.reason, e.message);
+    this.d.metrics.setExperimentScores(exp.metadata.namespace ?? "", exp.metadata.name, after.bestValAuroc, after.test?.auroc);
+    return after;
+  }
+
+  /** Let finished trainer pods go: their final state is in the status now (the caller wrote it first). */
+  private async releasePods(pods: readonly PodObject[]): Promise<void> {
+    for (const pod of pods) {
+      if (!pod.metadata.finalizers?.includes(POD_FINALIZER)) continue;
+      if (!isPodTerminal(pod) && !this.orphaned(pod)) continue;
+      const path = paths.pod(pod.metadata.namespace ?? "", pod.metadata.name);
+      try {
+        await removeFinalizer(this.d.client, path, pod, POD_FINALIZER);
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        if (!isConflict(err)) throw err;
+        // The cache was behind (the Job controller also edits finalizers): once more on a fresh read.
+        const fresh = await this.d.client.request<PodObject>("GET", path);
+        if (fresh.metadata.finalizers?.includes(POD_FINALIZER)) await removeFinalizer(this.d.client, path, fresh, POD_FINALIZER);
+      }
+    }
+  }
+
+  private orphaned(pod: PodObject): boolean {
+    const exp = this.d.experiments.get(`${pod.metadata.namespace}/${pod.metadata.labels?.[LABEL.experiment]}`);
+    return !exp || !!exp.metadata.deletionTimestamp;
+  }
+
+  /** Deletion: stop the Jobs, let their pods go, close the MLflow run as KILLED; never block for ever. */
+  private async finalize(exp: ExperimentObject): Promise<Result> {
+    if (!exp.metadata.finalizers?.includes(EXPERIMENT_FINALIZER)) return {};
+    const ns = exp.metadata.namespace ?? "";
+    const path = paths.experiment(ns, exp.metadata.name);
+    try {
+      for (const job of this.d.jobs.list((j) => j.metadata.namespace === ns && j.metadata.labels?.[LABEL.experiment] === exp.metadata.name)) {
+        await this.d.client.request("DELETE", paths.job(ns, job.metadata.name), { query: { propagationPolicy: "Background" } }).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      }
+      await this.releasePods(this.podsOf(ns, exp.metadata.name));
+      const status = exp.status ?? {};
+      const parsed = parseMemeExperiment({ apiVersion: API_VERSION, kind: KIND, metadata: pickMeta(exp), spec: exp.spec });
+      const target = parsed.ok ? trackingTarget(parsed.value.spec, ns, this.d.settings.defaultTrackingUri) : undefined;
+      if (target && status.mlflow?.runId && !exp.metadata.annotations?.[RUN_CLOSED_ANNOTATION]) await this.closeRun(exp, target, status, "KILLED");
+    } catch (err) {
+      const waited = Date.now() - Date.parse(exp.metadata.deletionTimestamp ?? new Date().toISOString());
+      if (waited < (this.d.settings.finalizerTimeoutMs ?? 60_000)) throw err;
+      this.d.events.event(exp, "Warning", "CleanupAbandoned", `clean-up did not finish within the timeout, removing the finalizer anyway: ${String(err)}`);
+    }
+    await removeFinalizer(this.d.client, path, exp, EXPERIMENT_FINALIZER).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    this.d.metrics.forgetExperiment(ns, exp.metadata.name);
+    return {};
+  }
+
+  private observeJobDuration(u: ObservedUnit, result: string): void {
+    const s = u.job?.status;
+    const end = s?.completionTime ?? (jobCondition(u.job, "Failed")?.lastTransitionTime);
+    if (s?.startTime && end) this.d.metrics.jobDuration.observe({ stage: u.unit.key, result }, (Date.parse(end) - Date.parse(s.startTime)) / 1000);
+  }
+}
+
+function pickMeta(exp: ExperimentObject) {
+  const m = exp.metadata;
+  return { name: m.name, namespace: m.namespace, uid: m.uid, generation: m.generation, labels: m.labels, annotations: m.annotations };
+}

@@ -1,0 +1,185 @@
+// Wires the operator together: informers (all replicas, so a standby is warm), leader election (only the leader
+// runs reconcile workers), the work queue, the HTTP servers (/metrics; /healthz and /readyz; trainer reports),
+// and a graceful stop that drains the workers and releases the Lease.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+import { PHASES } from "../api/v1alpha1/status.ts";
+import { MemeExperimentController, type ControllerSettings, type ExperimentObject } from "./controllers/memeexperiment-controller.ts";
+import { MANAGED_SELECTOR } from "./builders/names.ts";
+import { KubeClient } from "./kube/client.ts";
+import { apiEventRecorder } from "./kube/events.ts";
+import { Informer, type InformerEvent, type KubeObject } from "./kube/informer.ts";
+import { LeaderElector } from "./kube/leader-election.ts";
+import { paths } from "./kube/paths.ts";
+import type { JobObject, PodObject } from "./kube/types.ts";
+import { WorkQueue } from "./kube/workqueue.ts";
+import type { Logger } from "./log.ts";
+import { CONTROLLER, OperatorMetrics } from "./metrics.ts";
+import { TokenAuthenticator } from "./reporting/authenticator.ts";
+import { REPORT_PATH, reportHandler } from "./reporting/server.ts";
+import { MlflowRuns } from "./tracking/mlflow-runs.ts";
+
+export interface ManagerOptions extends ControllerSettings {
+  kubeconfig?: string;
+  /** watch only these namespaces; empty: all */
+  namespaces?: string[];
+  metricsPort?: number;
+  healthPort?: number;
+  /** where trainers POST reports; undefined: no endpoint */
+  reportPort?: number;
+  bindAddress?: string;
+  leaderElect?: boolean;
+  leaseNamespace?: string;
+  leaseName?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  workers?: number;
+  log: Logger;
+}
+
+export interface Manager {
+  client: KubeClient;
+  metrics: OperatorMetrics;
+  ports: { metrics?: number; health?: number; report?: number };
+  isLeader(): boolean;
+  stop(): Promise<void>;
+  /** resolves when the manager has stopped (lost leadership or stop()) */
+  done: Promise<void>;
+}
+
+export async function startManager(o: ManagerOptions): Promise<Manager> {
+  const kc = new KubeConfig();
+  if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
+  else kc.loadFromDefault();
+  const client = new KubeClient(kc);
+  const log = o.log;
+  const metrics = new OperatorMetrics();
+  const nss = o.namespaces?.length ? o.namespaces : [undefined];
+  const resyncMs = o.resyncMs ?? 300_000;
+  const experiments = new Informer<ExperimentObject>(client, { name: "memeexperiments", paths: nss.map((n) => paths.experiments(n)), resyncMs, log });
+  const jobs = new Informer<JobObject>(client, { name: "jobs", paths: nss.map((n) => paths.jobs(n)), labelSelector: MANAGED_SELECTOR, log });
+  const pods = new Informer<PodObject>(client, { name: "pods", paths: nss.map((n) => paths.pods(n)), labelSelector: MANAGED_SELECTOR, log });
+  const queue = new WorkQueue({ metrics: metrics.queue(CONTROLLER) });
+  const mlflow = new MlflowRuns(async (ns, name) => {
+    const s = await client.request<{ data?: Record<string, string> }>("GET", paths.secret(ns, name));
+    return s.data;
+  });
+  const controller = new MemeExperimentController({
+    client,
+    experiments,
+    jobs,
+    pods,
+    mlflow,
+    metrics,
+    log,
+    events: apiEventRecorder(client, "memeops-operator", log),
+    settings: { ...o, resyncMs },
+  });
+
+  const enqueue = (kind: string) => (_type: InformerEvent, obj: KubeObject) => {
+    for (const key of controller.keysFor({ ...obj, kind })) queue.add(key);
+  };
+  experiments.on(enqueue("MemeExperiment"));
+  jobs.on(enqueue("Job"));
+  pods.on(enqueue("Pod"));
+  experiments.start();
+  jobs.start();
+  pods.start();
+
+  let leading = false;
+  const stopped = new AbortController();
+  const workers: Promise<void>[] = [];
+  const startWorkers = () => {
+    leading = true;
+    for (let i = 0; i < (o.workers ?? 4); i++) workers.push(worker());
+  };
+  const worker = async () => {
+    while (!(experiments.hasSynced() && jobs.hasSynced() && pods.hasSynced()) && !stopped.signal.aborted) await new Promise((r) => setTimeout(r, 50));
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      const end = metrics.reconcileTime.startTimer({ controller: CONTROLLER });
+      try {
+        const r = await controller.reconcile(key);
+        queue.forget(key);
+        metrics.reconcileTotal.inc({ controller: CONTROLLER, result: r.requeueAfterMs ? "requeue_after" : "success" });
+        if (r.requeueAfterMs) queue.addAfter(key, r.requeueAfterMs);
+      } catch (err) {
+        metrics.reconcileTotal.inc({ controller: CONTROLLER, result: "error" });
+        metrics.reconcileErrors.inc({ controller: CONTROLLER });
+        log.warn("reconcile failed", { key, retries: queue.retries(key), err: String((err as Error).message ?? err) });
+        queue.addRateLimited(key);
+      } finally {
+        end();
+        queue.done(key);
+      }
+    }
+  };
+
+  const phaseTimer = setInterval(() => {
+    const counts = new Map<string, number>(PHASES.map((p) => [p, 0]));
+    for (const e of experiments.list()) if (e.status?.phase) counts.set(e.status.phase, (counts.get(e.status.phase) ?? 0) + 1);
+    for (const [phase, n] of counts) metrics.experiments.set({ phase }, n);
+    for (const [verb, n] of client.requests) metrics.apiRequests.set({ verb }, n);
+  }, 2_000);
+  phaseTimer.unref();
+
+  const host = o.bindAddress ?? "0.0.0.0";
+  const servers: Server[] = [];
+  const listen = async (port: number | undefined, handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>) => {
+    if (port === undefined) return undefined;
+    const server = createServer((req, res) => void handler(req, res));
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+    return (server.address() as AddressInfo).port;
+  };
+  const synced = () => experiments.hasSynced() && jobs.hasSynced() && pods.hasSynced();
+  const reports = reportHandler({ client, auth: new TokenAuthenticator(client), pods, jobs, metrics, log });
+  const ports = {
+    metrics: await listen(o.metricsPort, async (req, res) => {
+      if (req.url !== "/metrics") return void res.writeHead(404).end();
+      res.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics());
+    }),
+    health: await listen(o.healthPort, (req, res) => {
+      if (req.url === "/healthz") return void res.writeHead(200).end("ok");
+      if (req.url === "/readyz") return void (synced() ? res.writeHead(200).end("ok") : res.writeHead(503).end("informers not synced"));
+      res.writeHead(404).end();
+    }),
+    report: await listen(o.reportPort, (req, res) => (req.url === REPORT_PATH ? reports(req, res) : void res.writeHead(404).end())),
+  };
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let elector: LeaderElector | undefined;
+  const stop = async () => {
+    if (stopped.signal.aborted) return done;
+    stopped.abort();
+    queue.shutdown();
+    await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, 10_000))]);
+    await elector?.release();
+    experiments.stop();
+    jobs.stop();
+    pods.stop();
+    clearInterval(phaseTimer);
+    for (const s of servers) s.closeAllConnections(), s.close();
+    log.info("operator stopped");
+    resolveDone();
+  };
+
+  if (o.leaderElect) {
+    elector = new LeaderElector(client, {
+      namespace: o.leaseNamespace ?? "default",
+      name: o.leaseName ?? "memeops-operator",
+      leaseDurationMs: o.leaseDurationMs,
+      renewDeadlineMs: o.renewDeadlineMs,
+      retryPeriodMs: o.retryPeriodMs,
+      log,
+    });
+    void elector.run(startWorkers, () => void stop());
+  } else startWorkers();
+  log.info("operator started", { namespaces: o.namespaces ?? "all", leaderElect: !!o.leaderElect, ports });
+
+  return { client, metrics, ports, isLeader: () => leading && !stopped.signal.aborted, stop, done };
+}

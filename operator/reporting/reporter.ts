@@ -1,0 +1,68 @@
+// The trainer's side of reporting (what `memeops trainer` calls): progress and results POSTed to the operator with
+// the pod's projected token, and the final result also written as the container's termination message, which the
+// operator reads before it lets the pod go. Never throws into training: a lost progress report is only logged.
+import { readFileSync, writeFileSync } from "node:fs";
+import { request } from "undici";
+import type { EpochMetrics } from "../../api/v1alpha1/status.ts";
+import { REPORT_PATH } from "./server.ts";
+import { terminationMessage, type ProgressReport, type ResultReport } from "./messages.ts";
+
+export interface ReporterOptions {
+  url?: string;
+  tokenFile?: string;
+  terminationMessagePath?: string;
+  timeoutMs?: number;
+  warn?: (msg: string) => void;
+}
+
+export class Reporter {
+  constructor(private readonly o: ReporterOptions) {}
+
+  /** From the environment the operator gives trainer pods (MEMEOPS_REPORT_URL, MEMEOPS_REPORT_TOKEN_FILE, ...). */
+  static fromEnv(env: Record<string, string | undefined> = process.env): Reporter {
+    return new Reporter({ url: env.MEMEOPS_REPORT_URL, tokenFile: env.MEMEOPS_REPORT_TOKEN_FILE, terminationMessagePath: env.MEMEOPS_TERMINATION_MESSAGE_PATH });
+  }
+
+  /** Where training is; pass `epochMetrics` when an epoch has just finished. */
+  progress(p: Omit<ProgressReport, "kind"> & { epochMetrics?: EpochMetrics }): Promise<boolean> {
+    return this.post({ kind: "progress", ...p });
+  }
+
+  /** Final results: written to the termination message first (survives anything), then POSTed. */
+  async result(r: Omit<ResultReport, "kind">): Promise<boolean> {
+    const full: ResultReport = { kind: "result", ...r };
+    if (this.o.terminationMessagePath) {
+      try {
+        writeFileSync(this.o.terminationMessagePath, terminationMessage(full));
+      } catch (err) {
+        this.warn(`termination message not written: ${String(err)}`);
+      }
+    }
+    return this.post(full);
+  }
+
+  private async post(body: ProgressReport | ResultReport): Promise<boolean> {
+    if (!this.o.url) return false;
+    try {
+      // Re-read each time: the kubelet rotates the projected token.
+      const token = this.o.tokenFile ? readFileSync(this.o.tokenFile, "utf8").trim() : "";
+      const res = await request(new URL(REPORT_PATH, this.o.url), {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+        headersTimeout: this.o.timeoutMs ?? 10_000,
+        bodyTimeout: this.o.timeoutMs ?? 10_000,
+      });
+      const text = await res.body.text();
+      if (res.statusCode >= 300) this.warn(`report refused (${res.statusCode}): ${text.slice(0, 300)}`);
+      return res.statusCode < 300;
+    } catch (err) {
+      this.warn(`report not delivered: ${String(err)}`);
+      return false;
+    }
+  }
+
+  private warn(msg: string): void {
+    (this.o.warn ?? ((m: string) => process.stderr.write(`memeops reporter: ${m}\n`)))(msg);
+  }
+}

@@ -1,0 +1,172 @@
+// The experiment's status as a pure function of what was observed: its Jobs and their pods, the resolved dependency
+// and tracking run, and the status written so far. Never lies: a failed Job is Failed even when its pods are gone,
+// and a terminal phase, once recorded with its completion time, is kept (Jobs may be deleted by their TTL later).
+import type { Condition, MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
+import type { Problem } from "../../api/v1alpha1/parse.ts";
+import type { JobUnit } from "../builders/plan.ts";
+import { CONTAINER } from "../builders/job.ts";
+import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
+import { applyReport, parseTerminationMessage } from "../reporting/messages.ts";
+import { CONDITION, setConditions, type ConditionInput } from "./conditions.ts";
+import { blockedReason, jobFailure, type Failure } from "./failure.ts";
+
+type Phase = NonNullable<MemeExperimentStatus["phase"]>;
+
+export interface ObservedUnit {
+  unit: JobUnit;
+  name: string;
+  job?: JobObject;
+  pods: readonly PodObject[];
+}
+
+export interface Observation {
+  generation?: number;
+  status: MemeExperimentStatus;
+  /** problems of a spec the runtime refuses; undefined when the spec is valid */
+  invalid?: readonly Problem[];
+  suspend: boolean;
+  units: readonly ObservedUnit[];
+  dependency?: { state: "waiting" | "failed" | "missing"; name: string; message: string };
+  tracking?: { state: "ready"; runId: string; url?: string } | { state: "unavailable"; message: string };
+  now: string;
+}
+
+const STAGE_PHASE: Record<string, Phase> = { prepare: "Preparing", train: "Training", evaluate: "Evaluating", predict: "Evaluating" };
+export const TERMINAL: readonly Phase[] = ["Succeeded", "Failed"];
+export const RUNNING: readonly Phase[] = ["Preparing", "Training", "Evaluating"];
+
+export const isTerminal = (s: MemeExperimentStatus | undefined) => !!s?.phase && TERMINAL.includes(s.phase) && !!s.completionTime;
+
+/** Results the trainers left in their termination messages, oldest pod first. */
+function withTerminationResults(status: MemeExperimentStatus, units: readonly ObservedUnit[], now: string): MemeExperimentStatus {
+  let out = status;
+  for (const u of units) {
+    for (const pod of [...u.pods].sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""))) {
+      if (!isPodTerminal(pod)) continue;
+      const c = pod.status?.containerStatuses?.find((s) => s.name === CONTAINER);
+      const result = parseTerminationMessage(c?.state?.terminated?.message);
+      if (result) out = { ...out, ...applyReport(out, result, now) };
+    }
+  }
+  return out;
+}
+
+interface Verdict {
+  phase: Phase;
+  failure?: Failure;
+  blocked?: { reason: string; message: string };
+  done?: boolean;
+}
+
+function verdict(o: Observation): Verdict {
+  if (o.invalid) {
+    const message = o.invalid.map((p) => `${p.path}: ${p.message}`).join("; ");
+    return { phase: "Failed", failure: { reason: "InvalidSpec", message: message.slice(0, 4096) } };
+  }
+  const recorded = new Set((o.status.jobs ?? []).map((j) => j.name));
+  for (const u of o.units) {
+    if (u.job) {
+      const failure = jobFailure(u.job, u.pods, u.unit.key);
+      if (failure) return { phase: "Failed", failure, done: true };
+      if (jobCondition(u.job, "Complete")) continue;
+      if (o.suspend || u.job.spec.suspend) return { phase: "Suspended" };
+      const running = u.pods.some((p) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp);
+      const reported = o.status.progress?.stage;
+      const stage = reported && (u.unit.stages as string[]).includes(reported) ? reported : (u.unit.stages[0] ?? "prepare");
+      // A pod that has just ended, before the Job controller's verdict, keeps the stage's phase (no flap to Pending).
+      const ending = u.pods.some(isPodTerminal) && !u.pods.some((p) => p.status?.phase === "Pending" || !p.status?.phase);
+      if (running || ending) return { phase: STAGE_PHASE[stage] ?? "Training" };
+      return { phase: "Pending", blocked: blockedReason(u.pods) ?? { reason: "PodPending", message: `waiting for a pod of Job ${u.name} to run` } };
+    }
+    if (recorded.has(u.name)) {
+      const failure = { reason: "JobDeleted", stage: u.unit.key, message: `Job ${u.name} was deleted before it finished` };
+      return { phase: "Failed", failure, done: true };
+    }
+    if (o.suspend) return { phase: "Suspended" };
+    if (o.dependency) return { phase: "Pending", blocked: { reason: dependencyReason(o.dependency.state), message: o.dependency.message } };
+    return { phase: "Pending", blocked: { reason: "JobNotCreated", message: `Job ${u.name} is about to be created` } };
+  }
+  return { phase: "Succeeded", done: true };
+}
+
+const dependencyReason = (s: "waiting" | "failed" | "missing") =>
+  s === "failed" ? "DependencyFailed" : s === "missing" ? "DependencyNotFound" : "DependencyNotSucceeded";
+
+function conditionsFor(o: Observation, v: Verdict): ConditionInput[] {
+  const is = (b: boolean): "True" | "False" => (b ? "True" : "False");
+  const running = RUNNING.includes(v.phase);
+  const list: ConditionInput[] = [
+    {
+      type: CONDITION.ready,
+      status: is(running || v.phase === "Succeeded"),
+      reason: v.phase === "Failed" ? (v.failure?.reason ?? "Failed") : (v.blocked?.reason ?? v.phase),
+      message: v.failure?.message ?? v.blocked?.message ?? `phase ${v.phase}`,
+    },
+    { type: CONDITION.running, status: is(running), reason: running ? v.phase : (v.blocked?.reason ?? v.phase), message: running ? `stage ${o.status.progress?.stage ?? v.phase.toLowerCase()} is running` : (v.blocked?.message ?? `phase ${v.phase}`) },
+    { type: CONDITION.succeeded, status: is(v.phase === "Succeeded"), reason: v.phase === "Succeeded" ? "AllStagesSucceeded" : v.phase, message: v.phase === "Succeeded" ? "every stage's Job completed" : "not (yet) succeeded" },
+    { type: CONDITION.failed, status: is(v.phase === "Failed"), reason: v.failure?.reason ?? "NoFailure", message: v.failure?.message ?? "no failure" },
+    { type: CONDITION.suspended, status: is(v.phase === "Suspended"), reason: v.phase === "Suspended" ? "SpecSuspended" : "NotSuspended", message: v.phase === "Suspended" ? "spec.suspend is true" : "spec.suspend is false or the experiment has finished" },
+    {
+      type: CONDITION.waitingForDependency,
+      status: is(!!o.dependency),
+      reason: o.dependency ? dependencyReason(o.dependency.state) : "NoPendingDependency",
+      message: o.dependency?.message ?? "nothing to wait for",
+    },
+    {
+      type: CONDITION.invalidSpec,
+      status: is(!!o.invalid),
+      reason: o.invalid ? "InvalidSpec" : "SpecValid",
+      message: o.invalid ? (v.failure?.message ?? "invalid") : "the spec passed the runtime checks",
+    },
+  ];
+  if (o.tracking) {
+    list.push(
+      o.tracking.state === "ready"
+        ? { type: CONDITION.trackingReady, status: "True", reason: "RunCreated", message: `MLflow run ${o.tracking.runId}` }
+        : { type: CONDITION.trackingReady, status: "False", reason: "MlflowUnavailable", message: o.tracking.message.slice(0, 1024) },
+    );
+  }
+  return list;
+}
+
+export function computeStatus(o: Observation): MemeExperimentStatus {
+  const withResults = withTerminationResults(o.status, o.units, o.now);
+  if (isTerminal(o.status) && !o.invalid) return withResults;
+  const v = verdict(o);
+  const conditions: Condition[] = setConditions(o.status.conditions, conditionsFor(o, v), o.generation, o.now);
+  const jobs = o.units.filter((u) => u.job || o.status.jobs?.some((j) => j.name === u.name)).map((u) => ({ stage: u.unit.key, name: u.name }));
+  const firstStart = o.units.map((u) => u.job?.status?.startTime).find(Boolean);
+  const { failure: _f, completionTime: _c, ...rest } = withResults;
+  const out: MemeExperimentStatus = {
+    ...rest,
+    phase: v.phase,
+    ...(o.generation !== undefined && { observedGeneration: o.generation }),
+    conditions,
+    ...(jobs.length && { jobs }),
+    ...((o.status.startTime ?? firstStart) && { startTime: o.status.startTime ?? firstStart }),
+    ...(v.failure && { failure: v.failure }),
+    ...(v.done && { completionTime: o.now }),
+  };
+  if (o.tracking?.state === "ready") out.mlflow = { runId: o.tracking.runId, ...(o.tracking.url && { url: o.tracking.url }) };
+  return out;
+}
+
+/** Events for what changed between two statuses: one per phase transition, one per new blocking reason. */
+export function transitionEvents(before: MemeExperimentStatus, after: MemeExperimentStatus): { type: "Normal" | "Warning"; reason: string; message: string }[] {
+  const events: { type: "Normal" | "Warning"; reason: string; message: string }[] = [];
+  if (before.phase !== after.phase && after.phase) {
+    const failed = after.phase === "Failed";
+    const message = failed
+      ? `${after.failure?.reason}: ${after.failure?.message}${after.failure?.exitCode !== undefined ? ` (exit code ${after.failure.exitCode})` : ""}`
+      : `phase ${before.phase ?? "(none)"} -> ${after.phase}`;
+    events.push({ type: failed ? "Warning" : "Normal", reason: failed ? (after.failure?.reason ?? "Failed") : after.phase, message });
+  }
+  const ready = (s: MemeExperimentStatus) => s.conditions?.find((c) => c.type === CONDITION.ready);
+  const a = ready(after);
+  const b = ready(before);
+  const warn = ["Unschedulable", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "DependencyFailed", "DependencyNotFound", "CreateContainerConfigError"];
+  if (a && a.status === "False" && a.reason !== b?.reason && warn.includes(a.reason)) events.push({ type: "Warning", reason: a.reason, message: a.message });
+  const t = (s: MemeExperimentStatus) => s.conditions?.find((c) => c.type === CONDITION.trackingReady);
+  if (t(after)?.status === "False" && t(before)?.status !== "False") events.push({ type: "Warning", reason: "MlflowUnavailable", message: t(after)?.message ?? "" });
+  return events;
+}

@@ -1,0 +1,53 @@
+// Shared set-up for the operator tests: the CRD, a namespace, an in-process operator against the test cluster.
+import { appendFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { kubeconfig, kubectlJson, kubectlOk } from "../cluster/kubectl.ts";
+import { startManager, type Manager, type ManagerOptions } from "../../operator/manager.ts";
+import { jsonLogger } from "../../operator/log.ts";
+
+export type Obj = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A MemeExperiment whose pods end as `outcome` says (kwok), after `after` (e.g. "3s"). */
+export function experiment(ns: string, name: string, o: { outcome?: string; after?: string; spec?: Record<string, unknown>; annotations?: Record<string, string> } = {}): string {
+  const annotations: Record<string, string> = { ...o.annotations };
+  if (o.outcome) annotations["memeops.io/pod-labels"] = `memeops.io/test-outcome=${o.outcome}`;
+  if (o.after) annotations["memeops.io/pod-annotations"] = `memeops.io/test-outcome-after=${o.after}`;
+  return JSON.stringify({
+    apiVersion: "memeops.io/v1alpha1",
+    kind: "MemeExperiment",
+    metadata: { name, namespace: ns, annotations },
+    spec: {
+      dataset: { source: { synthetic: {} } },
+      features: { extractor: "pixels", regions: 16 },
+      model: { name: "vilbert_hf", size: "tiny" },
+      resources: { gpus: 1, cpu: "1", memory: "1Gi" },
+      ...o.spec,
+    },
+  });
+}
+
+export const apply = (manifest: string) => kubectlOk(["apply", "-f", "-"], { input: manifest });
+export const getExperiment = (ns: string, name: string): Obj => kubectlJson(["get", "memex", name, "-n", ns]);
+export const condition = (e: Obj, type: string): Obj => (e.status?.conditions ?? []).find((c: Obj) => c.type === type);
+export const phaseIs = (ns: string, name: string, phase: string) => () => {
+  const e = getExperiment(ns, name);
+  return e.status?.phase === phase ? e : undefined;
+};
+
+export function startTestOperator(ns: string[], extra: Partial<ManagerOptions> = {}): Promise<Manager> {
+  // The operator's JSON log goes to a file per test namespace, for a post-mortem of a failed test.
+  const logFile = join(tmpdir(), `memeops-operator-${ns.join("_")}.log`);
+  return startManager({
+    kubeconfig: kubeconfig(),
+    namespaces: ns,
+    metricsPort: 0,
+    healthPort: 0,
+    reportPort: 0,
+    bindAddress: "127.0.0.1",
+    trainerImage: "memeops/trainer:test",
+    resyncMs: 10_000,
+    log: jsonLogger({ write: (l) => appendFileSync(logFile, l + "\n") }),
+    ...extra,
+  });
+}

@@ -1,0 +1,91 @@
+// Trainer reporting against the real API server's TokenReview: a pod-bound token (audience memeops) of a trainer pod
+// may write progress and results; anything else is refused. Also: /metrics parses as Prometheus text.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createNamespace, deleteNamespace, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
+import { installCrd } from "./crd.ts";
+import { apply, condition, experiment, phaseIs, startTestOperator, type Obj } from "./operator-harness.ts";
+import type { Manager } from "../../operator/manager.ts";
+import { Reporter } from "../../operator/reporting/reporter.ts";
+
+let ns = "";
+let op: Manager;
+beforeAll(async () => {
+  installCrd();
+  ns = createNamespace("memeops-report");
+  op = await startTestOperator([ns]);
+});
+afterAll(async () => {
+  await op?.stop();
+  deleteNamespace(ns);
+});
+
+const url = () => `http://127.0.0.1:${op.ports.report}`;
+const post = (token: string, body: unknown) =>
+  fetch(`${url()}/v1/report`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+
+const epoch = (n: number, auroc: number) => ({ epoch: n, trainLoss: 0.6, valLoss: 0.65, valAuroc: auroc, valAccuracy: 0.6, valF1: 0.55 });
+const result = {
+  test: { auroc: 0.71, accuracy: 0.66, precision: 0.6, recall: 0.5, f1: 0.55, threshold: 0.5, samples: 100, confusionMatrix: { tp: 20, tn: 46, fp: 14, fn: 20 } },
+  checks: [{ name: "better_than_random" as const, passed: true, value: 0.71, threshold: 0.5, message: "AUROC 0.71 > 0.5" }],
+  checkpointUri: "pvc://memeops/ckpt/best",
+};
+
+describe("reporting", () => {
+  test("a trainer pod's token writes progress and results; other tokens are refused", async () => {
+    apply(experiment(ns, "rep", { outcome: "succeeded", after: "8s" }));
+    const pod: Obj = await waitFor("pod running", () => kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=rep"]).items.find((p: Obj) => p.status.phase === "Running"));
+    const bound = kubectlOk(["create", "token", "default", "-n", ns, "--audience", "memeops", "--bound-object-kind", "Pod", "--bound-object-name", pod.metadata.name, "--bound-object-uid", pod.metadata.uid]).trim();
+    const unbound = kubectlOk(["create", "token", "default", "-n", ns, "--audience", "memeops"]).trim();
+    const wrongAudience = kubectlOk(["create", "token", "default", "-n", ns, "--bound-object-kind", "Pod", "--bound-object-name", pod.metadata.name, "--bound-object-uid", pod.metadata.uid]).trim();
+
+    expect((await post("", { kind: "progress", stage: "train" })).status).toBe(401);
+    expect((await post(wrongAudience, { kind: "progress", stage: "train" })).status).toBe(401);
+    expect((await post(unbound, { kind: "progress", stage: "train" })).status).toBe(401);
+    expect((await post(bound, { kind: "progress", stage: "nope" })).status).toBe(400);
+
+    // the trainer's own client, as `memeops trainer` uses it
+    const tokenFile = `/tmp/memeops-report-token-${ns}`;
+    (await import("node:fs")).writeFileSync(tokenFile, bound);
+    const reporter = new Reporter({ url: url(), tokenFile });
+    expect(await reporter.progress({ stage: "train", epoch: 1, totalEpochs: 3, epochMetrics: epoch(1, 0.62) })).toBe(true);
+    expect(await reporter.progress({ stage: "train", epoch: 2, totalEpochs: 3, message: "step 40/100", epochMetrics: epoch(2, 0.68) })).toBe(true);
+    // A reconcile from a cache older than the report can briefly write the previous phase back (a known race: status
+    // writes are not yet guarded by resourceVersion); the next reconcile restores it, so wait for convergence.
+    const mid = await waitFor("Training", phaseIs(ns, "rep", "Training"), { timeoutMs: 20_000 });
+    expect(mid.status.progress).toMatchObject({ stage: "train", epoch: 2, totalEpochs: 3, message: "step 40/100" });
+    expect(mid.status.epochs.map((e: Obj) => e.epoch)).toEqual([1, 2]);
+    expect(mid.status).toMatchObject({ bestEpoch: 2, bestValAuroc: 0.68 });
+    expect(await reporter.result(result)).toBe(true);
+
+    const done = await waitFor("Succeeded", phaseIs(ns, "rep", "Succeeded"), { timeoutMs: 60_000 });
+    expect(done.status.test.confusionMatrix).toEqual(result.test.confusionMatrix);
+    expect(done.status.checks[0]).toMatchObject({ name: "better_than_random", passed: true });
+    expect(done.status.checkpointUri).toBe(result.checkpointUri);
+    expect(condition(done, "Succeeded").status).toBe("True");
+    expect(kubectlOk(["get", "memex", "rep", "-n", ns, "--no-headers"])).toMatch(/Succeeded.*\s2\s+0\.68\s+0\.71/);
+  });
+
+  test("a dependent experiment waits for its dependency, then starts from its checkpoint", async () => {
+    apply(experiment(ns, "child", { outcome: "succeeded", spec: { mode: "evaluate", model: { name: "vilbert_hf", size: "tiny", initialWeights: { fromExperiment: "parent" } } } }));
+    const waiting = await waitFor("WaitingForDependency", () => {
+      const e = kubectlJson(["get", "memex", "child", "-n", ns]);
+      return condition(e, "WaitingForDependency")?.status === "True" ? e : undefined;
+    });
+    expect(condition(waiting, "WaitingForDependency").reason).toBe("DependencyNotFound");
+    expect(kubectlJson(["get", "jobs", "-n", ns, "-l", "memeops.io/experiment=child"]).items).toEqual([]);
+  });
+
+  test("/metrics is valid Prometheus text with the controller and domain metrics", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${op.ports.metrics}/metrics`)).text();
+    // A strict line grammar of the text format 0.0.4 (promtool is not installed on these machines).
+    const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)( -?\d+)?$/;
+    const meta = /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$/;
+    for (const line of text.split("\n").filter(Boolean)) expect(sample.test(line) || meta.test(line), line).toBe(true);
+    for (const name of ["controller_runtime_reconcile_total", "controller_runtime_reconcile_time_seconds_bucket", "workqueue_adds_total", "workqueue_depth", "memeops_experiments", "memeops_epochs_completed_total", "memeops_experiment_val_auroc"]) {
+      expect(text).toContain(name);
+    }
+    expect(text).toMatch(/memeops_epochs_completed_total 2/);
+    const health = await fetch(`http://127.0.0.1:${op.ports.health}/readyz`);
+    expect(health.status).toBe(200);
+  });
+});
