@@ -49,8 +49,7 @@ describe("reporting", () => {
     const reporter = new Reporter({ url: url(), tokenFile });
     expect(await reporter.progress({ stage: "train", epoch: 1, totalEpochs: 3, epochMetrics: epoch(1, 0.62) })).toBe(true);
     expect(await reporter.progress({ stage: "train", epoch: 2, totalEpochs: 3, message: "step 40/100", epochMetrics: epoch(2, 0.68) })).toBe(true);
-    // A reconcile from a cache older than the report can briefly write the previous phase back (a known race: status
-    // writes are not yet guarded by resourceVersion); the next reconcile restores it, so wait for convergence.
+    // The report writes progress; the phase follows it at the next reconcile (which also emits the transition's Event).
     const mid = await waitFor("Training", phaseIs(ns, "rep", "Training"), { timeoutMs: 20_000 });
     expect(mid.status.progress).toMatchObject({ stage: "train", epoch: 2, totalEpochs: 3, message: "step 40/100" });
     expect(mid.status.epochs.map((e: Obj) => e.epoch)).toEqual([1, 2]);
