@@ -18,8 +18,7 @@ deps: node_modules/.package-lock.json ## install the npm dependencies (npm ci)
 .PHONY: demo
 demo: deps ## set up and run the quickstart experiment
 	$(MEMEOPS) validate conf/experiments/*.yaml
-	@echo "The trainer is not in this version yet; this is what the quickstart will run:"
-	$(MEMEOPS) run conf/experiments/quickstart.yaml --out .memeops/demo --dry-run
+	$(MEMEOPS) run conf/experiments/quickstart.yaml --out .memeops/demo
 
 .PHONY: typecheck
 typecheck: deps ## tsc --noEmit over every TypeScript file

@@ -13,7 +13,7 @@ Run the MemeExperiment in FILE here: prepare the data and features, train (or ev
 predictions, and write under DIR (default .memeops/runs/NAME): prepared/, checkpoints/ (latest and best epoch),
 predictions.csv and results.json (epochs, bestEpoch, bestValAuroc, test, checks, checkpointUri: the fields the
 operator puts into status). One line per epoch (JSON lines when stdout is not a terminal), a summary at the end.
-Exit 0 when the checks pass, 1 when spec.checks.enforce is true and a check fails (named), 2 on usage errors.
+Exit 0 when the checks pass; 1 when spec.checks.enforce is true and a check fails (named), or on an error; 2 on usage errors.
 The tfjs backend is the fastest that loads (MEMEOPS_BACKEND=wasm|cpu|tensorflow|tensorflow-gpu forces one).
 Evaluate and predict modes read spec.model.initialWeights here as:
   uri            a local checkpoint directory (a checkpoints/ root with best.json, or one epoch directory);
