@@ -5,9 +5,12 @@ import { formatPrepareReport, prepare } from "../../trainer-image/src/stages/pre
 import { runLocal } from "../../trainer-image/src/stages/run-local.ts";
 import { formatEpoch, formatSummary } from "../../trainer-image/src/stages/results.ts";
 import type { TrainEvent } from "../../trainer-image/src/training/loop.ts";
+import { createRunTracker, resolveTrackingTarget, viewHint } from "../../trainer-image/src/stages/tracking.ts";
+import { installExitHandlers, type TerminalStatus } from "../../tracking/index.ts";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 
 const help = `Usage: memeops run FILE [--out DIR] [--storage DIR] [--stages prepare,train,evaluate] [--resume] [--dry-run]
+                    [--tracking-uri URI]
 
 Run the MemeExperiment in FILE here: prepare the data and features, train (or evaluate, or predict), check the
 predictions, and write under DIR (default .memeops/runs/NAME): prepared/, checkpoints/ (latest and best epoch),
@@ -24,7 +27,15 @@ Evaluate and predict modes read spec.model.initialWeights here as:
              spec.dataset.storage.path is where they live inside the cluster)
   --stages   run only these stages (default: all the stages of the experiment's mode)
   --resume   continue training from DIR/checkpoints when a checkpoint is there
-  --dry-run  print what would run, and run nothing`;
+  --dry-run  print what would run, and run nothing
+  --tracking-uri  the MLflow run's store (default $MLFLOW_TRACKING_URI, else spec.tracking.uri, else the local file
+             store .memeops/mlruns): http(s):// for a server, file:// or a path for a file store. Every run is logged:
+             run name = the experiment's name, MLflow experiment = spec.tracking.experimentName (default memeops);
+             params, per-epoch metrics (step = epoch), test metrics, validation_<check> 1/0, confusion counts, and
+             results.json, predictions.csv, experiment.yaml and the best checkpoint as artifacts. Final status:
+             FINISHED; FAILED on an error or an enforced failing check; KILLED on Ctrl-C/SIGTERM. An unreachable
+             server does not stop the run (one warning; points are buffered and sent if it comes back).
+             View a file store: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri file://ABS/.memeops/mlruns`;
 
 export const runCommand: Command = {
   name: "run",
@@ -38,6 +49,7 @@ export const runCommand: Command = {
       storage: { type: "string" },
       "dry-run": { type: "boolean" },
       resume: { type: "boolean" },
+      "tracking-uri": { type: "string" },
     });
     if (positionals.length !== 1) throw new UsageError("expected exactly one FILE");
     const experiment = await loadOneExperiment(positionals[0]!);
@@ -48,31 +60,54 @@ export const runCommand: Command = {
     describePlan(experiment.spec).forEach(({ stage, text }, i) => {
       console.log(`  ${i + 1}. ${stage}: ${text}${stages.includes(stage) ? "" : " (skipped)"}`);
     });
+    const target = resolveTrackingTarget(experiment.spec, values["tracking-uri"]);
+    console.log(`  tracking: ${target.uri} (${target.from}), experiment ${experiment.spec.tracking.experimentName ?? "memeops"}, run ${experiment.metadata.name}`);
     if (values["dry-run"]) return 0;
-    if (stages.includes("prepare")) {
-      const report = await prepare(experiment.spec, {
+    const tracker = createRunTracker(experiment, target, target.kind === "rest" ? { finishTimeoutMs: 30_000 } : {});
+    const removeExitHandlers = installExitHandlers(tracker, { logger: { debug() {}, info() {}, warn: console.error, error: console.error } });
+    void tracker.start();
+    let status: TerminalStatus = "FAILED";
+    try {
+      const code = await runStages();
+      status = code === 0 ? "FINISHED" : "FAILED";
+      return code;
+    } finally {
+      // a server that was never reachable gets a shorter last chance than one that is merely slow
+      const ok = await tracker.finish(status, tracker.offline ? { timeoutMs: 10_000 } : {});
+      removeExitHandlers();
+      if (tracker.runId) {
+        console.log(`mlflow: run ${tracker.runId} ${ok ? status : `(status ${status} not recorded)`} in ${target.uri}`);
+        console.log(target.kind === "rest" && tracker.url ? `  view: ${tracker.url}` : `  view: ${viewHint(target)}`);
+      }
+    }
+
+    async function runStages(): Promise<number> {
+      if (stages.includes("prepare")) {
+        const report = await prepare(experiment.spec, {
+          workDir: out,
+          storageDir: values.storage ?? ".memeops/storage",
+          log: (line) => console.error(`[prepare] ${line}`),
+        });
+        console.log(formatPrepareReport(report));
+      }
+      const later = stages.filter((s) => s !== "prepare");
+      if (!later.length) return 0;
+      const results = await runLocal(experiment, {
         workDir: out,
-        storageDir: values.storage ?? ".memeops/storage",
-        log: (line) => console.error(`[prepare] ${line}`),
+        stages: later,
+        resume: values.resume ?? false,
+        log: (line) => console.error(`[train] ${line}`),
+        onEvent: progressPrinter(Boolean(process.stdout.isTTY)),
+        tracker,
       });
-      console.log(formatPrepareReport(report));
+      console.log(formatSummary(results));
+      console.log(`results: ${out}/results.json`);
+      if (!results.run.succeeded) {
+        process.stderr.write(`memeops run: check(s) failed: ${results.run.failedChecks.join(", ")}\n`);
+        return 1;
+      }
+      return 0;
     }
-    const later = stages.filter((s) => s !== "prepare");
-    if (!later.length) return 0;
-    const results = await runLocal(experiment, {
-      workDir: out,
-      stages: later,
-      resume: values.resume ?? false,
-      log: (line) => console.error(`[train] ${line}`),
-      onEvent: progressPrinter(Boolean(process.stdout.isTTY)),
-    });
-    console.log(formatSummary(results));
-    console.log(`results: ${out}/results.json`);
-    if (!results.run.succeeded) {
-      process.stderr.write(`memeops run: check(s) failed: ${results.run.failedChecks.join(", ")}\n`);
-      return 1;
-    }
-    return 0;
   },
 };
 

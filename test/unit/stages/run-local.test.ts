@@ -48,7 +48,7 @@ describe("memeops run (prepare, train, evaluate)", () => {
   let code: number;
   beforeAll(async () => {
     logs = [];
-    code = await runCommand.run([experiment("tiny-train", { mode: "train", checks: { enforce: false } }), "--out", out, "--storage", storage]);
+    code = await runCommand.run([experiment("tiny-train", { mode: "train", checks: { enforce: false } }), "--out", out, "--storage", storage, "--tracking-uri", join(tmp, "mlruns")]);
   });
 
   it("exits 0 and writes results.json in the status shape, with numbers for metrics", () => {
@@ -93,7 +93,7 @@ describe("memeops run (prepare, train, evaluate)", () => {
       model: { name: "vilbert_hf", size: "tiny", initialWeights: { uri: join(out, "checkpoints") } },
       checks: { enforce: true, minAuroc: 0.999999 },
     });
-    const evalCode = await runCommand.run([file, "--out", evalOut, "--storage", storage]);
+    const evalCode = await runCommand.run([file, "--out", evalOut, "--storage", storage, "--tracking-uri", join(tmp, "mlruns")]);
     expect(evalCode).toBe(1);
     expect(logs.join("\n")).toMatch(/check\(s\) failed: .*better_than_random/);
     const r = readJson(join(evalOut, "results.json"));
