@@ -54,5 +54,7 @@ export function createTrackerFromEnv(
     ...(o.localDir ? { localDir: o.localDir } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
   });
-  return new RunTracker(backend, spec, o);
+  // In a Job the operator has created the run already and says which (MLFLOW_RUN_ID): attach, never create another.
+  const runId = spec.runId ?? env.MLFLOW_RUN_ID;
+  return new RunTracker(backend, runId ? { ...spec, runId } : spec, o);
 }
