@@ -7,6 +7,8 @@ import type { TerminalStatus } from "./names.ts";
 export interface Finishable {
   finish(status: TerminalStatus, o?: { timeoutMs?: number }): Promise<boolean>;
   readonly finished: boolean;
+  /** false: finish() only flushes, another party (the operator) sets the run's status */
+  readonly setsStatus?: boolean;
 }
 
 /** The parts of `process` used; tests pass a fake. */
@@ -33,7 +35,7 @@ export function installExitHandlers(tracker: Finishable, o: ExitHandlerOptions =
   const end = (status: TerminalStatus, code: number, why: string) => {
     if (ending) return;
     ending = true;
-    o.logger?.error(`memeops: ${why}; marking the MLflow run ${status}`);
+    o.logger?.error(`memeops: ${why}; ${tracker.setsStatus === false ? "flushing the MLflow run (its owner sets its status)" : `marking the MLflow run ${status}`}`);
     void tracker
       .finish(status, { timeoutMs })
       .catch(() => false)

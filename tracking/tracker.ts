@@ -250,7 +250,8 @@ export class RunTracker {
     clearTimeout(timer);
     this.done = true;
     if (ok) {
-      this.log.info(`mlflow: run ${this.run?.runId} ${status}${this.dropped ? ` (${this.dropped} items dropped)` : ""}`);
+      // debug: the caller has finish()'s answer and says it once, in its own words (`memeops run` printed it twice)
+      this.log.debug?.(`mlflow: run ${this.run?.runId} ${status}${this.dropped ? ` (${this.dropped} items dropped)` : ""}`);
     } else {
       const p = this.pending;
       this.log.error(

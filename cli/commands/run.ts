@@ -1,6 +1,7 @@
 // `memeops run FILE`: the same experiment file, on this machine, with no cluster.
 import { loadOneExperiment } from "../../api/load.ts";
-import { describePlan, STAGES, stagesFor, type Stage } from "../../trainer-image/src/stages/plan.ts";
+import { describePlan, stagesFor, type Stage } from "../../trainer-image/src/stages/plan.ts";
+import { stageListProblem } from "../../trainer-image/src/stages/stage-list.ts";
 import { formatPrepareReport, prepare } from "../../trainer-image/src/stages/prepare.ts";
 import { runLocal } from "../../trainer-image/src/stages/run-local.ts";
 import { formatEpoch, formatSummary } from "../../trainer-image/src/stages/results.ts";
@@ -8,14 +9,17 @@ import type { TrainEvent } from "../../trainer-image/src/training/loop.ts";
 import { createRunTracker, resolveTrackingTarget, viewHint } from "../../trainer-image/src/stages/tracking.ts";
 import { installExitHandlers, type TerminalStatus } from "../../tracking/index.ts";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
+import { EpochProgressBar } from "../progress-bar.ts";
 
 const help = `Usage: memeops run FILE [--out DIR] [--storage DIR] [--stages prepare,train,evaluate] [--resume] [--dry-run]
                     [--tracking-uri URI]
 
 Run the MemeExperiment in FILE here: prepare the data and features, train (or evaluate, or predict), check the
 predictions, and write under DIR (default .memeops/runs/NAME): prepared/, checkpoints/ (latest and best epoch),
-predictions.csv and results.json (epochs, bestEpoch, bestValAuroc, test, checks, checkpointUri: the fields the
-operator puts into status). One line per epoch (JSON lines when stdout is not a terminal), a summary at the end.
+predictions.csv, the pictures roc.svg/.png and training-curves.svg/.png, and results.json (epochs, bestEpoch,
+bestValAuroc, test, checks, checkpointUri: the fields the operator puts into status; run.plots lists the pictures).
+On a terminal: a progress bar per epoch on stderr (steps, samples/s, ETA) and one line per finished epoch; JSON lines
+when stdout is not a terminal. A summary at the end.
 Exit 0 when the checks pass; 1 when spec.checks.enforce is true and a check fails (named), or on an error; 2 on usage errors.
 The tfjs backend is the fastest that loads (MEMEOPS_BACKEND=wasm|cpu|tensorflow|tensorflow-gpu forces one).
 Evaluate and predict modes read spec.model.initialWeights here as:
@@ -76,7 +80,8 @@ export const runCommand: Command = {
       const ok = await tracker.finish(status, tracker.offline ? { timeoutMs: 10_000 } : {});
       removeExitHandlers();
       if (tracker.runId) {
-        console.log(`mlflow: run ${tracker.runId} ${ok ? status : `(status ${status} not recorded)`} in ${target.uri}`);
+        const dropped = tracker.dropped ? ` (${tracker.dropped} items dropped)` : "";
+        console.log(`mlflow: run ${tracker.runId} ${ok ? status : `(status ${status} not recorded)`} in ${target.uri}${dropped}`);
         console.log(target.kind === "rest" && tracker.url ? `  view: ${tracker.url}` : `  view: ${viewHint(target)}`);
       }
     }
@@ -97,7 +102,7 @@ export const runCommand: Command = {
         stages: later,
         resume: values.resume ?? false,
         log: (line) => console.error(`[train] ${line}`),
-        onEvent: progressPrinter(Boolean(process.stdout.isTTY)),
+        onEvent: progressPrinter(Boolean(process.stdout.isTTY), process.stderr.isTTY ? new EpochProgressBar(process.stderr) : undefined),
         tracker,
       });
       console.log(formatSummary(results));
@@ -112,19 +117,21 @@ export const runCommand: Command = {
 };
 
 function parseStages(text: string, planned: Stage[]): Stage[] {
-  const stages = text.split(",").map((s) => s.trim()) as Stage[];
-  for (const s of stages) {
-    if (!(STAGES as readonly string[]).includes(s)) throw new UsageError(`--stages: unknown stage '${s}' (one of ${STAGES.join(", ")})`);
-    if (!planned.includes(s)) throw new UsageError(`--stages: '${s}' is not a stage of this experiment (${planned.join(", ")})`);
-  }
-  return stages;
+  const stages = text.split(",").map((s) => s.trim());
+  const problem = stageListProblem(stages, planned);
+  if (problem) throw new UsageError(`--stages: ${problem}`);
+  return stages as Stage[];
 }
 
-/** A readable line per epoch on a terminal; JSON lines (epoch, early_stop, end events) otherwise. */
-function progressPrinter(tty: boolean): (e: TrainEvent) => void {
+/**
+ * A readable line per epoch on a terminal, with a progress bar within the epoch when stderr is one too; JSON lines
+ * (start, epoch, early_stop, end events) otherwise.
+ */
+export function progressPrinter(tty: boolean, bar?: EpochProgressBar): (e: TrainEvent) => void {
   let total = 0;
   return (e) => {
     if (e.type === "start") total = e.epochs;
+    bar?.onEvent(e);
     if (!tty) {
       if (e.type === "epoch" || e.type === "early_stop" || e.type === "end" || e.type === "start") console.log(JSON.stringify({ event: e.type, ...e, type: undefined }));
       return;

@@ -19,8 +19,8 @@ export class Reporter {
   constructor(private readonly o: ReporterOptions) {}
 
   /** From the environment the operator gives trainer pods (MEMEOPS_REPORT_URL, MEMEOPS_REPORT_TOKEN_FILE, ...). */
-  static fromEnv(env: Record<string, string | undefined> = process.env): Reporter {
-    return new Reporter({ url: env.MEMEOPS_REPORT_URL, tokenFile: env.MEMEOPS_REPORT_TOKEN_FILE, terminationMessagePath: env.MEMEOPS_TERMINATION_MESSAGE_PATH });
+  static fromEnv(env: Record<string, string | undefined> = process.env, o: Pick<ReporterOptions, "timeoutMs" | "warn"> = {}): Reporter {
+    return new Reporter({ ...o, url: env.MEMEOPS_REPORT_URL, tokenFile: env.MEMEOPS_REPORT_TOKEN_FILE, terminationMessagePath: env.MEMEOPS_TERMINATION_MESSAGE_PATH });
   }
 
   /** Where training is; pass `epochMetrics` when an epoch has just finished. */
@@ -50,6 +50,9 @@ export class Reporter {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify(body),
+        // A fresh connection per report: training blocks the event loop for longer than a server's keep-alive
+        // timeout, so a pooled socket is often already closed by the other side ("other side closed").
+        reset: true,
         headersTimeout: this.o.timeoutMs ?? 10_000,
         bodyTimeout: this.o.timeoutMs ?? 10_000,
       });

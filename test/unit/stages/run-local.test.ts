@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCommand } from "../../../cli/commands/run.ts";
 import { memeExperimentStatus } from "../../../api/v1alpha1/status.ts";
@@ -37,6 +38,7 @@ let logs: string[] = [];
 beforeAll(() => {
   vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void logs.push(a.join(" ")));
   vi.spyOn(console, "error").mockImplementation(() => {});
+  vi.spyOn(console, "info").mockImplementation((...a: unknown[]) => void logs.push(a.join(" ")));
   vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => (logs.push(String(s)), true));
 });
 afterAll(() => {
@@ -49,7 +51,7 @@ describe("memeops run (prepare, train, evaluate)", () => {
   beforeAll(async () => {
     logs = [];
     code = await runCommand.run([experiment("tiny-train", { mode: "train", checks: { enforce: false } }), "--out", out, "--storage", storage, "--tracking-uri", join(tmp, "mlruns")]);
-  });
+  }, 180_000);
 
   it("exits 0 and writes results.json in the status shape, with numbers for metrics", () => {
     expect(code).toBe(0);
@@ -76,6 +78,23 @@ describe("memeops run (prepare, train, evaluate)", () => {
     expect(rows[0]).toBe("id,probability,prediction,label");
     expect(rows.slice(1).map((r) => r.split(",")[0])).toEqual(ids);
     expect(readJson(join(out, "results.json")).test.samples).toBe(ids.length);
+  });
+
+  it("draws the ROC curve and the training curves (SVG and PNG) and lists them in results.json", () => {
+    const plots = readJson(join(out, "results.json")).run.plots;
+    expect(plots.map((p: { name: string }) => p.name)).toEqual(["training-curves", "roc"]);
+    for (const p of plots) {
+      expect(p.svg).toBe(join(out, `${p.name}.svg`));
+      expect(p.png).toBe(join(out, `${p.name}.png`));
+      expect(readFileSync(p.svg, "utf8")).toContain("<svg");
+      expect(readFileSync(p.png).subarray(1, 4).toString()).toBe("PNG");
+    }
+  });
+
+  it("says the MLflow run's outcome once", () => {
+    expect(logs.filter((l) => l.startsWith("mlflow: run")).map((l) => l.replace(/run \w+/, "run ID"))).toEqual([
+      `mlflow: run ID FINISHED in ${pathToFileURL(join(tmp, "mlruns")).href}`,
+    ]);
   });
 
   it("prints a progress line per epoch and a summary", () => {

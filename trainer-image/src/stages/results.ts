@@ -6,6 +6,7 @@ import type { MemeExperimentStatus } from "../../../api/v1alpha1/status.ts";
 import { MAX_EPOCH_HISTORY } from "../../../api/v1alpha1/status.ts";
 import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
 import type { Stage } from "./plan.ts";
+import type { PlotFiles } from "../evaluation/plots/write-plot.ts";
 
 export const RESULTS_FORMAT = "memeops.results/v1";
 
@@ -23,6 +24,8 @@ export interface RunResults extends StatusResults {
     epochsRun?: number;
     stoppedEarly?: boolean;
     predictions?: string;
+    /** the pictures: roc, training-curves (SVG, and PNG when sharp rendered it) */
+    plots?: PlotFiles[];
     /** names of the checks that fail the run (empty: none) */
     failedChecks: string[];
     /** false when checks failed and spec.checks.enforce is true */
@@ -75,6 +78,7 @@ export function formatSummary(r: RunResults): string {
   }
   if (r.checkpointUri) lines.push(`checkpoint: ${r.checkpointUri}`);
   if (r.run.predictions) lines.push(`predictions: ${r.run.predictions}`);
+  for (const p of r.run.plots ?? []) lines.push(`${p.name}: ${p.png ?? p.svg}${p.notes?.length ? ` (${p.notes.join("; ")})` : ""}`);
   lines.push(`${r.run.succeeded ? "succeeded" : `FAILED: check(s) ${r.run.failedChecks.join(", ")} failed (checks.enforce)`}` +
     ` in ${r.run.seconds.toFixed(1)} s${r.run.backend ? ` on tfjs ${r.run.backend}` : ""}`);
   return lines.join("\n");

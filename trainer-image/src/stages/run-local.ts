@@ -1,10 +1,12 @@
-// `memeops run` after prepare: train -> evaluate (train mode), or evaluate / predict with initialWeights, in this
-// process; writes WORKDIR/checkpoints, WORKDIR/predictions.csv and WORKDIR/results.json.
+// `memeops run` and `memeops trainer` after prepare: train -> evaluate (train mode), or evaluate / predict with
+// initialWeights, in this process; writes WORKDIR/checkpoints, WORKDIR/predictions.csv, the pictures (roc,
+// training-curves) and WORKDIR/results.json. An evaluate stage run on its own (a later Job, `--stages evaluate`)
+// takes the training history and best epoch from the checkpoints, so its results equal a one-process run's.
 import { join, resolve } from "node:path";
 import type { MemeExperiment } from "../../../api/v1alpha1/memeexperiment.ts";
 import type { Model } from "../models/model.ts";
 import type { TrainEvent } from "../training/loop.ts";
-import { modelFromCheckpoint, resolveCheckpoint } from "../training/checkpoint.ts";
+import { modelFromCheckpoint, readManifest, resolveCheckpoint } from "../training/checkpoint.ts";
 import { selectBackend } from "../training/backend.ts";
 import type { Log } from "../data/log.ts";
 import type { Stage } from "./plan.ts";
@@ -16,6 +18,9 @@ import { writeFileAtomic } from "../training/atomic-write.ts";
 import { parameterCount } from "../models/model.ts";
 import { PARAM, type RunTracker } from "../../../tracking/index.ts";
 import { datasetHash, epochMetrics, logChecks, logTest, specParams } from "./tracking.ts";
+import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
+import { writeRocPlot, writeTrainingCurvesPlot } from "../evaluation/plots/run-plots.ts";
+import type { PlotFiles } from "../evaluation/plots/write-plot.ts";
 
 export interface RunLocalOptions {
   workDir: string;
@@ -23,6 +28,8 @@ export interface RunLocalOptions {
   stages: Stage[];
   log?: Log;
   onEvent?: (e: TrainEvent) => void;
+  /** called as each stage begins */
+  onStage?: (stage: Stage) => void;
   resume?: boolean;
   /**
    * MLflow run to log into (params, per-epoch metrics as they happen, test metrics, checks, artifacts). Only
@@ -66,21 +73,34 @@ export async function runLocal(experiment: MemeExperiment, opts: RunLocalOptions
     const c = parameterCount(m);
     tracker?.logParams({ [PARAM.modelTotalParams]: c.total, [PARAM.modelTrainableParams]: c.trainable });
   };
+  const addPlot = (p: PlotFiles) => {
+    results.run.plots = [...(results.run.plots ?? []).filter((q) => q.name !== p.name), p];
+    tracker?.logArtifact(p.svg, `plots/${p.name}.svg`);
+    if (p.png) tracker?.logArtifact(p.png, `plots/${p.name}.png`);
+    for (const n of p.notes ?? []) opts.log?.(`${p.name}: ${n}`);
+  };
+  const recordTraining = async (history: EpochMetrics[], bestEpoch: number | null, stoppedEarly: boolean) => {
+    results.epochs = lastEpochs(history);
+    results.run.epochsRun = history.length;
+    results.run.stoppedEarly = stoppedEarly;
+    if (bestEpoch !== null) {
+      results.bestEpoch = bestEpoch;
+      results.bestValAuroc = history.find((m) => m.epoch === bestEpoch)?.valAuroc ?? NaN;
+    }
+    addPlot(await writeTrainingCurvesPlot(workDir, history, bestEpoch));
+  };
   let model: Model | null = null;
   try {
     if (opts.stages.includes("train")) {
+      opts.onStage?.("train");
       const t = await runTrainStage(spec, {
         workDir, resume: opts.resume ?? false,
         ...(opts.log ? { log: opts.log } : {}), ...(onEvent ? { onEvent } : {}),
       });
       model = t.model;
       logModel(model);
-      results.epochs = lastEpochs(t.result.history);
-      results.run.epochsRun = t.result.history.length;
-      results.run.stoppedEarly = t.result.stoppedEarly;
+      await recordTraining(t.result.history, t.result.bestEpoch, t.result.stoppedEarly);
       if (t.result.bestEpoch !== null) {
-        results.bestEpoch = t.result.bestEpoch;
-        results.bestValAuroc = t.result.history.find((m) => m.epoch === t.result.bestEpoch)?.valAuroc ?? NaN;
         results.checkpointUri = await resolveCheckpoint(t.checkpointDir, "best");
         tracker?.logMetrics({ best_epoch: t.result.bestEpoch, best_val_auroc: Number.isFinite(results.bestValAuroc) ? results.bestValAuroc : undefined });
         tracker?.logArtifact(results.checkpointUri, "checkpoint");
@@ -88,12 +108,17 @@ export async function runLocal(experiment: MemeExperiment, opts: RunLocalOptions
     }
     const evalStage = opts.stages.find((s) => s === "evaluate" || s === "predict");
     if (evalStage) {
+      opts.onStage?.(evalStage);
       if (!model) {
         if (spec.mode === "train") {
-          // evaluate only (--stages evaluate) after an earlier train run into the same WORKDIR
-          const loaded = await modelFromCheckpoint(join(workDir, "checkpoints"), "best");
+          // evaluate only (--stages evaluate, a later Job) after an earlier train run into the same WORKDIR
+          const root = join(workDir, "checkpoints");
+          const loaded = await modelFromCheckpoint(root, "best");
           model = loaded.model;
           results.checkpointUri = loaded.dir;
+          const latest = await readManifest(await resolveCheckpoint(root, "latest"));
+          const s = latest.earlyStopping;
+          await recordTraining(latest.history, s.bestEpoch, s.epochsWithoutImprovement >= s.patience);
         } else {
           const loaded = await loadInitialModel(spec, workDir);
           model = loaded.model;
@@ -106,6 +131,7 @@ export async function runLocal(experiment: MemeExperiment, opts: RunLocalOptions
       if (e.evaluation.results) results.test = e.evaluation.results;
       results.checks = e.evaluation.checks;
       results.run.predictions = e.predictionsPath;
+      if (e.evaluation.results) addPlot(await writeRocPlot(workDir, e.evaluation.predictions, e.evaluation.results));
       const failed = failedChecks(e.evaluation.checks, spec.mode).map((c) => c.name);
       results.run.failedChecks = failed;
       results.run.succeeded = !(spec.checks.enforce && failed.length > 0);
