@@ -2,12 +2,13 @@
 import { type Command, UsageError } from "./command.ts";
 import { crdCommand } from "./commands/crd.ts";
 import { operatorCommand } from "./commands/operator.ts";
-import { trainerCommand } from "./commands/pending.ts";
+import { trainerCommand } from "./commands/trainer.ts";
 import { runCommand } from "./commands/run.ts";
 import { dataCommand } from "./commands/data.ts";
 import { validateCommand } from "./commands/validate.ts";
+import { weightsCommand } from "./commands/weights.ts";
 
-const commands: Command[] = [validateCommand, crdCommand, runCommand, dataCommand, operatorCommand, trainerCommand];
+const commands: Command[] = [validateCommand, crdCommand, runCommand, dataCommand, weightsCommand, operatorCommand, trainerCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

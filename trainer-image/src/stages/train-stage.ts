@@ -4,11 +4,10 @@ import { join } from "node:path";
 import type { MemeExperimentSpec } from "../../../api/v1alpha1/spec.ts";
 import { createModel } from "../models/registry.ts";
 import { parameterCount, type Model } from "../models/model.ts";
-import { loadModelWeights, resolveCheckpoint } from "../training/checkpoint.ts";
 import { train, type TrainEvent, type TrainResult } from "../training/loop.ts";
 import type { Log } from "../data/log.ts";
 import { loadPreparedSource, preparedDims } from "./prepared-source.ts";
-import { resolveInitialWeights } from "./weights.ts";
+import { loadInitialWeights, type InitialWeightsLoad } from "./weights.ts";
 
 export interface TrainStageOptions {
   /** WORKDIR: reads WORKDIR/prepared, writes WORKDIR/checkpoints */
@@ -24,6 +23,8 @@ export interface TrainStageResult {
   result: TrainResult;
   checkpointDir: string;
   parameters: number;
+  /** how spec.model.initialWeights loaded: every tensor and parameter (stages/weights.ts) */
+  weights?: InitialWeightsLoad;
 }
 
 export async function runTrainStage(spec: MemeExperimentSpec, opts: TrainStageOptions): Promise<TrainStageResult> {
@@ -33,11 +34,9 @@ export async function runTrainStage(spec: MemeExperimentSpec, opts: TrainStageOp
   const validation = await loadPreparedSource(prepared, "validation");
   const model = createModel(spec.model.name, spec.model.size, dims, { seed: spec.training.seed });
   try {
-    if (spec.model.initialWeights) {
-      const path = await resolveInitialWeights(spec.model.initialWeights, opts.workDir);
-      await loadModelWeights(model, await resolveCheckpoint(path, "best"));
-      opts.log?.(`initial weights: ${path}`);
-    }
+    const weights = spec.model.initialWeights
+      ? await loadInitialWeights(model, spec.model.initialWeights, { workDir: opts.workDir, ...(opts.log ? { log: opts.log } : {}) })
+      : undefined;
     const parameters = parameterCount(model).total;
     opts.log?.(`${spec.model.name} (${spec.model.size}): ${parameters.toLocaleString("en-US")} parameters; ` +
       `train ${trainSplit.size}, validation ${validation.size}; T=${dims.T} R=${dims.R} D=${dims.D}`);
@@ -46,7 +45,7 @@ export async function runTrainStage(spec: MemeExperimentSpec, opts: TrainStageOp
       model, training: spec.training, train: trainSplit, validation, checkpointDir,
       resume: opts.resume ?? false, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     });
-    return { model, result, checkpointDir, parameters };
+    return { model, result, checkpointDir, parameters, ...(weights ? { weights } : {}) };
   } catch (e) {
     model.dispose();
     throw e;

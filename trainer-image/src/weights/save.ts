@@ -1,0 +1,38 @@
+// Writes a model's weights as a memeops checkpoint directory (checkpoint.json + model.safetensors), the format
+// training writes, so `memeops weights convert` output loads fast (no pickle, no renaming) wherever a checkpoint
+// is accepted. It is weights-only: no optimizer state and no history; `converted` says where the weights came from.
+import { join } from "node:path";
+import type { Model } from "../models/model.ts";
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from "../training/checkpoint.ts";
+import { encodeSafetensors, type NamedArray } from "../training/safetensors.ts";
+import { writeDirAtomic, writeFileAtomic } from "../training/atomic-write.ts";
+import { count, notLoaded, type LoadReport } from "./plan.ts";
+
+export interface ConvertedFrom {
+  file: string;
+  sha256: string;
+  layout: string;
+}
+
+export async function saveWeightsCheckpoint(dir: string, model: Model, from: ConvertedFrom, report: LoadReport): Promise<void> {
+  const weights = new Map<string, NamedArray>();
+  for (const [name, v] of model.params.variables) weights.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+  const manifest = {
+    format: CHECKPOINT_FORMAT,
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    architecture: model.architecture,
+    epoch: 0,
+    step: 0,
+    history: [],
+    files: { model: "model.safetensors" },
+    converted: {
+      ...from,
+      loaded: count(report.targets, "loaded"),
+      notLoaded: notLoaded(report).map((t) => ({ name: t.name, status: t.status, reason: t.reason })),
+    },
+  };
+  await writeDirAtomic(dir, async (tmp) => {
+    await writeFileAtomic(join(tmp, "model.safetensors"), encodeSafetensors(weights, { format: CHECKPOINT_FORMAT, converted_from: from.file }));
+    await writeFileAtomic(join(tmp, "checkpoint.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  });
+}
