@@ -1,6 +1,6 @@
 // The train stage starts from spec.model.initialWeights through the weights loader: the load report lands in
 // WORKDIR/weights-report.json, and a weights file that is not there stops the run instead of training from random.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -55,6 +55,12 @@ describe("train stage with initialWeights", () => {
     expect(report.layout).toBe("memeops");
     expect(report.targets.length).toBeGreaterThan(90);
     expect(report.targets.filter((t: { status: string }) => t.status !== "loaded")).toEqual([]);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(results.run.initialWeights).toMatchObject({ layout: "memeops", loaded: 103, missing: 0, notLoadedCount: 0, report: "weights-report.json" });
+    // the same facts as MLflow params in the local file store
+    const params = readdirSync(join(tmp, "mlruns"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith("initial_weights.loaded"));
+    expect(params).toHaveLength(1);
+    expect(readFileSync(join(tmp, "mlruns", params[0]!), "utf8").trim()).toBe("103");
   }, 240_000);
 
   it("a weights file that is not there stops the run", async () => {

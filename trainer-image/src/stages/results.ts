@@ -7,6 +7,7 @@ import { MAX_EPOCH_HISTORY } from "../../../api/v1alpha1/status.ts";
 import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
 import type { Stage } from "./plan.ts";
 import type { PlotFiles } from "../evaluation/plots/write-plot.ts";
+import type { weightsSummary } from "./weights.ts";
 
 export const RESULTS_FORMAT = "memeops.results/v1";
 
@@ -26,6 +27,8 @@ export interface RunResults extends StatusResults {
     predictions?: string;
     /** the pictures: roc, training-curves (SVG, and PNG when sharp rendered it) */
     plots?: PlotFiles[];
+    /** how model.initialWeights loaded (the full per-tensor report is weights-report.json) */
+    initialWeights?: ReturnType<typeof weightsSummary>;
     /** names of the checks that fail the run (empty: none) */
     failedChecks: string[];
     /** false when checks failed and spec.checks.enforce is true */
@@ -75,6 +78,11 @@ export function formatSummary(r: RunResults): string {
   if (r.checks?.length) {
     lines.push("checks:");
     for (const c of r.checks) lines.push(`  ${c.passed ? "pass" : "FAIL"}  ${c.name.padEnd(25)} ${c.message}`);
+  }
+  const w = r.run.initialWeights;
+  if (w) {
+    lines.push(`initial weights: ${w.loaded} tensors from ${w.uri} (${w.layout})` +
+      (w.notLoadedCount ? `; ${w.notLoadedCount} kept initial values: ${w.notLoaded.join(", ")}` : ""));
   }
   if (r.checkpointUri) lines.push(`checkpoint: ${r.checkpointUri}`);
   if (r.run.predictions) lines.push(`predictions: ${r.run.predictions}`);

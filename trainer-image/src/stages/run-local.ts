@@ -17,6 +17,7 @@ import { stringify } from "yaml";
 import { writeFileAtomic } from "../training/atomic-write.ts";
 import { parameterCount } from "../models/model.ts";
 import { PARAM, type RunTracker } from "../../../tracking/index.ts";
+import { weightsParams, weightsSummary } from "./weights.ts";
 import { datasetHash, epochMetrics, logChecks, logTest, specParams } from "./tracking.ts";
 import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
 import { writeRocPlot, writeTrainingCurvesPlot } from "../evaluation/plots/run-plots.ts";
@@ -99,6 +100,11 @@ export async function runLocal(experiment: MemeExperiment, opts: RunLocalOptions
       });
       model = t.model;
       logModel(model);
+      if (t.weights) {
+        results.run.initialWeights = weightsSummary(t.weights);
+        tracker?.logParams(weightsParams(t.weights));
+        tracker?.logArtifact(join(workDir, "weights-report.json"), "weights-report.json");
+      }
       await recordTraining(t.result.history, t.result.bestEpoch, t.result.stoppedEarly);
       if (t.result.bestEpoch !== null) {
         results.checkpointUri = await resolveCheckpoint(t.checkpointDir, "best");
