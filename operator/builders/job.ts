@@ -11,6 +11,8 @@ export const CONTAINER = "trainer";
 export const REPORT_AUDIENCE = "memeops";
 export const REPORT_TOKEN_DIR = "/var/run/secrets/memeops.io/report";
 export const TERMINATION_MESSAGE_PATH = "/dev/termination-log";
+/** Where the trainer reads tokenSecret files: SECRETS_DIR/<secret name>/<key> (trainer-image/src/data/hf-token.ts). */
+export const SECRETS_DIR = "/var/run/secrets/memeops";
 
 export interface OperatorJobSettings {
   trainerImage: string;
@@ -58,6 +60,22 @@ export function trainerSpec(spec: MemeExperimentSpec, resolved: Resolved): MemeE
   return { ...spec, model: { ...spec.model, initialWeights: { ...rest, uri: resolved.initialCheckpointUri } } };
 }
 
+/** The Secrets the spec names for tokens (dataset hub, initial weights): each mounted with only the keys named. */
+export function tokenSecrets(spec: MemeExperimentSpec): Map<string, Set<string>> {
+  const refs = [spec.dataset.source.huggingface?.tokenSecret, spec.model.initialWeights?.tokenSecret];
+  const secrets = new Map<string, Set<string>>();
+  for (const r of refs) if (r) secrets.set(r.name, (secrets.get(r.name) ?? new Set()).add(r.key));
+  return secrets;
+}
+
+function secretVolumes(spec: MemeExperimentSpec) {
+  return [...tokenSecrets(spec)].map(([name, keys], i) => ({
+    // volume names are DNS labels: an index, not the (up to 253 characters) Secret name
+    volume: { name: `token-secret-${i}`, secret: { secretName: name, items: [...keys].map((key) => ({ key, path: key })), defaultMode: 0o440 } },
+    mount: { name: `token-secret-${i}`, mountPath: `${SECRETS_DIR}/${name}`, readOnly: true },
+  }));
+}
+
 export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: JobUnit, resolved: Resolved, settings: OperatorJobSettings): Job {
   const labels = childLabels(exp.name, unit.key);
   if (spec.scheduling.queueName) labels[LABEL.kueueQueue] = spec.scheduling.queueName;
@@ -73,6 +91,9 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
     { name: "MEMEOPS_EXPERIMENT", value: JSON.stringify({ metadata: { name: exp.name, namespace: exp.namespace, uid: exp.uid }, spec: trainerSpec(spec, resolved) }) },
     { name: "MEMEOPS_EXPERIMENT_UID", value: exp.uid },
     { name: "MEMEOPS_DATA_DIR", value: storage.path },
+    // downloads (weights, datasets) outlive one experiment's work dir when the data volume is shared
+    { name: "MEMEOPS_CACHE_DIR", value: `${storage.path}/cache` },
+    { name: "MEMEOPS_SECRETS_DIR", value: SECRETS_DIR },
     { name: "MEMEOPS_TERMINATION_MESSAGE_PATH", value: TERMINATION_MESSAGE_PATH },
     { name: "HOME", value: "/tmp" },
   ];
@@ -84,6 +105,7 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
     if (resolved.tracking.runId) env.push({ name: "MLFLOW_RUN_ID", value: resolved.tracking.runId });
   }
   const credentials = resolved.tracking && spec.tracking.credentialsSecret;
+  const secrets = secretVolumes(spec);
 
   return {
     apiVersion: "batch/v1",
@@ -122,6 +144,7 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
                 { name: "data", mountPath: storage.path },
                 { name: "tmp", mountPath: "/tmp" },
                 { name: "report-token", mountPath: REPORT_TOKEN_DIR, readOnly: true },
+                ...secrets.map((v) => v.mount),
               ],
               terminationMessagePath: TERMINATION_MESSAGE_PATH,
               terminationMessagePolicy: "FallbackToLogsOnError",
@@ -135,6 +158,7 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
               name: "report-token",
               projected: { sources: [{ serviceAccountToken: { audience: REPORT_AUDIENCE, expirationSeconds: 3600, path: "token" } }] },
             },
+            ...secrets.map((v) => v.volume),
           ],
         },
       },

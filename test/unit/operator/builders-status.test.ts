@@ -48,8 +48,23 @@ describe("builders", () => {
     expect(env).toMatchObject({ MLFLOW_RUN_ID: "r1", MLFLOW_TRACKING_URI: "http://mlflow:5000", MEMEOPS_REPORT_URL: "http://op:8082" });
     expect(JSON.parse(env.MEMEOPS_EXPERIMENT).spec.mode).toBe("train");
     expect(t.spec.volumes.find((v: { name: string }) => v.name === "report-token").projected.sources[0].serviceAccountToken.audience).toBe("memeops");
+    expect(env.MEMEOPS_CACHE_DIR).toBe(`${spec.dataset.storage.path}/cache`);
     const cpuOnly = buildJob(ref, exp({ resources: { gpus: 0 } }).spec, { key: "run", stages: ["prepare"] }, {}, { trainerImage: "img" });
     expect(Object.keys((cpuOnly.spec.template as any).spec.containers[0].resources.limits)).toEqual(["memory"]); // eslint-disable-line @typescript-eslint/no-explicit-any
+  });
+
+  it("token Secrets (dataset hub, initial weights) are mounted with only their keys, where the trainer reads them", () => {
+    const spec = exp({
+      dataset: { source: { huggingface: { repo: "org/memes", tokenSecret: { name: "hf", key: "token" } } } },
+      model: { name: "vilbert_hf", size: "tiny", initialWeights: { uri: "hf://org/vilbert/model.bin", tokenSecret: { name: "hf", key: "weights-token" } } },
+    }).spec;
+    const t = buildJob(ref, spec, { key: "run", stages: ["prepare", "train"] }, {}, { trainerImage: "img" }).spec.template as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const vols = t.spec.volumes.filter((v: { secret?: unknown }) => v.secret);
+    expect(vols).toHaveLength(1);
+    expect(vols[0].secret).toMatchObject({ secretName: "hf", items: [{ key: "token", path: "token" }, { key: "weights-token", path: "weights-token" }] });
+    const mount = t.spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === vols[0].name);
+    expect(mount).toEqual({ name: vols[0].name, mountPath: "/var/run/secrets/memeops/hf", readOnly: true });
+    expect(buildJob(ref, exp().spec, { key: "run", stages: ["prepare"] }, {}, { trainerImage: "img" }).spec.template).not.toMatchObject({ spec: { volumes: expect.arrayContaining([expect.objectContaining({ secret: expect.anything() })]) } });
   });
 });
 
