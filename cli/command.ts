@@ -22,17 +22,3 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(ar
 }
 
 export const wantsHelp = (args: string[]) => args.includes("--help") || args.includes("-h");
-
-/** A subcommand that a later piece of work fills in: it has help, and says plainly that it cannot run yet. */
-export function pending(name: string, summary: string, help: string, what: string): Command {
-  return {
-    name,
-    summary,
-    help,
-    async run(args) {
-      if (wantsHelp(args)) return (console.log(help), 0);
-      process.stderr.write(`memeops ${name}: ${what} is not implemented in this version yet\n`);
-      return 2;
-    },
-  };
-}
