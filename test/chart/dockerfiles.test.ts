@@ -1,0 +1,114 @@
+// The two images (no Docker engine on the test machines, so their Dockerfiles are checked instead of built):
+// everything they copy exists and is not excluded by .dockerignore, everything the `memeops` entry point loads is
+// copied, every npm package it imports survives `npm ci --omit=dev`, the entry point is the one the operator and
+// the chart call, they run as non-root on Node 22, and hadolint finds nothing.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, posix } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, test } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { mustParseMemeExperiment } from "../../api/v1alpha1/parse.ts";
+import { buildJob } from "../../operator/builders/job.ts";
+import { jobUnitsFor } from "../../operator/builders/plan.ts";
+import { contextCopies, execForm, finalUser, ignoredBy, instructions } from "./dockerfile.ts";
+import { importClosure } from "./imports.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const DOCKERFILES = { operator: "operator/Dockerfile", trainer: "trainer-image/Dockerfile" } as const;
+const ENTRY = "cli/bin/memeops.mjs";
+const WORKDIR = "/app";
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
+const ignore = readFileSync(join(root, ".dockerignore"), "utf8")
+  .split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith("#"));
+const closure = importClosure(root, ENTRY);
+
+/** Repository paths an image holds under /app: context path -> image path, from its COPY instructions. */
+function copied(file: string): { from: string; to: string }[] {
+  return contextCopies(instructions(join(root, file))).flatMap((c) =>
+    c.sources.map((s) => ({ from: posix.normalize(s).replace(/\/$/, ""), to: c.dest.endsWith("/") && c.sources.length > 1 ? posix.join(WORKDIR, c.dest, posix.basename(s)) : posix.resolve(WORKDIR, c.dest) })),
+  );
+}
+const covered = (copies: { from: string }[], path: string) => copies.some((c) => c.from === "." || path === c.from || path.startsWith(`${c.from}/`));
+
+describe.each(Object.entries(DOCKERFILES))("%s image (%s)", (_name, file) => {
+  const ins = instructions(join(root, file));
+  const copies = copied(file);
+
+  test("every COPY/ADD source exists in the repository and is not excluded by .dockerignore", () => {
+    expect(copies.length).toBeGreaterThan(3);
+    for (const c of copies) {
+      expect(existsSync(join(root, c.from)), `${file}: COPY ${c.from}`).toBe(true);
+      expect(ignoredBy(ignore, c.from), `${file}: COPY ${c.from} is excluded by .dockerignore`).toBeUndefined();
+    }
+  });
+
+  test("every repository file the memeops entry point loads is copied", () => {
+    expect(closure.files).toContain(ENTRY);
+    expect(closure.files.filter((f) => !covered(copies, f))).toEqual([]);
+    expect(closure.files.filter((f) => ignoredBy(ignore, f))).toEqual([]);
+  });
+
+  test("the `memeops` on PATH is the copied entry point, and the image runs it", () => {
+    const link = ins.find((i) => i.op === "RUN" && /ln -s \S+ \/usr\/local\/bin\/memeops\b/.test(i.args));
+    const target = /ln -s (\S+) \/usr\/local\/bin\/memeops/.exec(link?.args ?? "")?.[1];
+    expect(target, `${file}: no /usr/local/bin/memeops link`).toBe(posix.join(WORKDIR, ENTRY));
+    expect(copies.some((c) => target!.startsWith(`${c.to}/`) && existsSync(join(root, c.from, target!.slice(c.to.length + 1))))).toBe(true);
+    expect(readFileSync(join(root, ENTRY), "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
+    expect(execForm(ins.filter((i) => i.op === "ENTRYPOINT").pop()!.args)).toEqual(["memeops"]);
+  });
+
+  test("runs as a non-root user on Node 22", () => {
+    const user = finalUser(ins);
+    expect(user).toBeDefined();
+    expect(user!.split(":")[0]).not.toMatch(/^(0|root)$/);
+    expect(ins.find((i) => i.op === "ARG" && i.args.startsWith("NODE_IMAGE="))?.args).toMatch(/^NODE_IMAGE=node:22[.-]/);
+  });
+});
+
+test("npm packages the entry point imports are production dependencies (the images install with --omit=dev)", () => {
+  const prod = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
+  const missing = [...closure.packages].filter(([name]) => !prod.has(name)).map(([name, by]) => `${name} (imported by ${[...by].join(", ")})`);
+  expect(closure.packages.size).toBeGreaterThan(3);
+  expect(missing).toEqual([]);
+});
+
+test("the operator runs the trainer image's entry point, and the chart runs the operator's", () => {
+  const exp = mustParseMemeExperiment(parseYaml(readFileSync(join(root, "conf/experiments/quickstart.yaml"), "utf8")));
+  const [unit] = jobUnitsFor(exp.spec);
+  const job = buildJob({ name: "quickstart", namespace: "ns", uid: "u" }, exp.spec, unit!, {}, { trainerImage: "t" });
+  const container = (job.spec.template as { spec: { containers: { command: string[] }[] } }).spec.containers[0]!;
+  expect(container.command.slice(0, 2)).toEqual(["memeops", "trainer"]);
+  const deployment = readFileSync(join(root, "charts/memeops/templates/deployment.yaml"), "utf8");
+  expect(deployment).toMatch(/args:\n\s+- operator\n/);
+});
+
+describe("hadolint", () => {
+  const installer = join(root, "test/chart/install-hadolint.sh");
+  let hadolint = "";
+  beforeAll(() => {
+    if (!existsSync(installer)) return;
+    const r = spawnSync("bash", [installer], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`install-hadolint.sh failed: ${r.stderr}`);
+    hadolint = r.stdout.trim().split("\n").pop()!;
+  }, 300_000);
+
+  test.each(Object.values(DOCKERFILES))("%s: no findings", (file) => {
+    expect(existsSync(installer), "test/chart/install-hadolint.sh").toBe(true);
+    const r = spawnSync(hadolint, ["--no-color", join(root, file)], { encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  test("and it does find the problems it should (untagged base image, unpinned apt packages, root)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "memeops-hadolint-"));
+    const bad = join(dir, "Dockerfile");
+    writeFileSync(bad, "FROM ubuntu\nRUN apt-get update && apt-get install -y curl\nUSER root\n");
+    const r = spawnSync(hadolint, ["--no-color", bad], { encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    for (const rule of ["DL3006", "DL3008", "DL3015", "DL3002"]) expect(r.stdout).toContain(rule);
+  });
+});

@@ -1,0 +1,220 @@
+// The chart with the real helm: lint --strict and template for the default values and for everything on, what
+// the manifests hold (probes, non-root, read-only root, leader election, RBAC, ServiceMonitor, dashboards), the CRD
+// identical to crds/, and bad values refused by values.schema.json with the field named.
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { CHART, EVERYTHING, find, helm, render, root, templateArgs, type Manifest } from "./helm.ts";
+
+const envOf = (d: Manifest) => Object.fromEntries((d.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+const rulesOf = (r: Manifest | undefined) => (r?.rules ?? []) as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+
+/** The exact rights of the operator on the watched resources: what operator/ calls, nothing more. */
+const WATCH_RULES = [
+  { apiGroups: ["memeops.io"], resources: ["memeexperiments"], verbs: ["get", "list", "watch", "patch"] },
+  { apiGroups: ["memeops.io"], resources: ["memeexperiments/status"], verbs: ["patch"] },
+  { apiGroups: ["memeops.io"], resources: ["memeexperiments/finalizers"], verbs: ["update"] },
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "patch", "delete"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch"] },
+  { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+];
+
+describe("helm lint --strict", () => {
+  test.each([
+    ["default values", []],
+    ["everything on", ["-f", EVERYTHING]],
+  ])("%s", (_name, extra) => {
+    const r = helm(["lint", "--strict", CHART, ...extra]);
+    expect(r.out).toContain("1 chart(s) linted, 0 chart(s) failed");
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("default values", () => {
+  const { objects } = render();
+  const deployment = find(objects, "Deployment")[0]!;
+  const container = deployment.spec.template.spec.containers[0];
+
+  test("renders the operator, its ServiceAccount and RBAC, two Services and the CRD; nothing optional", () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      "ClusterRole/memeops-operator",
+      "ClusterRole/memeops-operator-tokenreview",
+      "ClusterRoleBinding/memeops-operator",
+      "ClusterRoleBinding/memeops-operator-tokenreview",
+      "CustomResourceDefinition/memeexperiments.memeops.io",
+      "Deployment/memeops-operator",
+      "Service/memeops-operator",
+      "Service/memeops-operator-metrics",
+      "ServiceAccount/memeops-operator",
+    ]);
+  });
+
+  test("the Deployment: probes, resources, non-root, read-only root file system, the operator's settings", () => {
+    expect(deployment.spec.replicas).toBe(1);
+    expect(container.args).toEqual(["operator"]); // the operator's own default worker count
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http-health" });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http-health" });
+    expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([8080, 8081, 8082]);
+    expect(container.resources.requests).toEqual({ cpu: "100m", memory: "256Mi" });
+    expect(container.resources.limits.memory).toBe("512Mi");
+    expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } });
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(container.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+    expect(deployment.spec.template.spec.serviceAccountName).toBe("memeops-operator");
+    expect(envOf(deployment)).toMatchObject({
+      MEMEOPS_NAMESPACES: "",
+      MEMEOPS_TRAINER_IMAGE: "ghcr.io/memeops/trainer:0.1.0",
+      MEMEOPS_REPORT_URL: "http://memeops-operator.memeops-system.svc:8082",
+      MEMEOPS_LEADER_ELECT: "false",
+      MEMEOPS_METRICS_PORT: "8080",
+      MEMEOPS_HEALTH_PORT: "8081",
+      MEMEOPS_REPORT_PORT: "8082",
+    });
+    expect(envOf(deployment)).not.toHaveProperty("MEMEOPS_MLFLOW_URI");
+    expect(container.image).toBe("ghcr.io/memeops/operator:0.1.0");
+  });
+
+  test("the Services select the operator's pods; the report Service is where MEMEOPS_REPORT_URL points", () => {
+    const podLabels = deployment.spec.template.metadata.labels;
+    for (const s of find(objects, "Service")) for (const [k, v] of Object.entries(s.spec.selector)) expect(podLabels[k], `${s.metadata.name} selects ${k}`).toBe(v);
+    expect(find(objects, "Service", "memeops-operator")[0]!.spec.ports).toEqual([{ name: "http-report", port: 8082, targetPort: "http-report", protocol: "TCP" }]);
+    expect(find(objects, "Service", "memeops-operator-metrics")[0]!.spec.ports[0]).toMatchObject({ name: "http-metrics", port: 8080 });
+  });
+
+  test("cluster-wide RBAC is exactly the verbs the operator uses: no secrets, no leases without leader election", () => {
+    expect(rulesOf(find(objects, "ClusterRole", "memeops-operator")[0])).toEqual(WATCH_RULES);
+    expect(rulesOf(find(objects, "ClusterRole", "memeops-operator-tokenreview")[0])).toEqual([{ apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] }]);
+    expect(find(objects, "Role")).toEqual([]);
+    for (const b of find(objects, "ClusterRoleBinding")) expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "memeops-operator", namespace: "memeops-system" }]);
+  });
+});
+
+describe("everything on (ci/everything-values.yaml)", () => {
+  const values = parseYaml(readFileSync(EVERYTHING, "utf8"));
+  const { objects } = render({ valuesFiles: [EVERYTHING] });
+  const deployment = find(objects, "Deployment")[0]!;
+
+  test("two replicas elect a leader on a Lease they may touch only in the release namespace", () => {
+    expect(deployment.spec.replicas).toBe(2);
+    expect(envOf(deployment).MEMEOPS_LEADER_ELECT).toBe("true");
+    const lease = find(objects, "Role", "memeops-operator-leader-election", "memeops-system")[0];
+    expect(rulesOf(lease)).toEqual([
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["memeops-operator"], verbs: ["get", "update"] },
+    ]);
+    expect(find(objects, "RoleBinding", "memeops-operator-leader-election", "memeops-system")).toHaveLength(1);
+  });
+
+  test("watched namespaces get Roles (with the named MLflow Secret only) and no cluster-wide rights but TokenReview", () => {
+    expect(envOf(deployment).MEMEOPS_NAMESPACES).toBe("memeops-team-a,memeops-team-b");
+    expect(find(objects, "ClusterRole").map((r) => r.metadata.name)).toEqual(["memeops-operator-tokenreview"]);
+    for (const ns of values.operator.watchNamespaces) {
+      expect(rulesOf(find(objects, "Role", "memeops-operator", ns)[0])).toEqual([
+        ...WATCH_RULES,
+        { apiGroups: [""], resources: ["secrets"], resourceNames: ["mlflow-credentials"], verbs: ["get"] },
+      ]);
+      const binding = find(objects, "RoleBinding", "memeops-operator", ns)[0]!;
+      expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "memeops-operator", namespace: "memeops-system" }]);
+      const trainer = find(objects, "ServiceAccount", "memeops-trainer", ns)[0]!;
+      expect(trainer.automountServiceAccountToken).toBe(false);
+    }
+  });
+
+  test("the operator's settings reach its environment", () => {
+    expect(envOf(deployment)).toMatchObject({
+      MEMEOPS_TRAINER_IMAGE: values.operator.trainerImage,
+      MEMEOPS_MLFLOW_URI: values.operator.mlflowUri,
+      MEMEOPS_POD_LABELS: "cost-center.example.com/owner=research,team=vision",
+      MEMEOPS_DEBUG: "1",
+    });
+    expect(deployment.spec.template.spec.containers[0].args).toEqual(["operator", "--workers=8"]);
+  });
+
+  test("a ServiceMonitor with the configured labels scrapes the metrics Service, keeping the operator's namespace label", () => {
+    const sm = find(objects, "ServiceMonitor")[0]!;
+    expect(sm.metadata.labels).toMatchObject({ release: "kube-prometheus-stack" });
+    expect(sm.spec.endpoints).toEqual([{ port: "http-metrics", path: "/metrics", honorLabels: true, interval: "15s", scrapeTimeout: "5s" }]);
+    const metrics = find(objects, "Service", "memeops-operator-metrics")[0]!;
+    for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) expect(metrics.metadata.labels![k], k).toBe(v);
+    expect(find(objects, "Service", "memeops-operator")[0]!.metadata.labels!["memeops.io/service"]).toBe("report");
+  });
+
+  test("each dashboard ships in a ConfigMap labelled for the Grafana sidecar, byte for byte", () => {
+    const maps = find(objects, "ConfigMap");
+    const files = readdirSync(join(CHART, "dashboards")).filter((f) => f.endsWith(".json")).sort();
+    expect(maps).toHaveLength(files.length);
+    for (const file of files) {
+      const cm = maps.find((m) => file in m.data)!;
+      expect(cm, file).toBeDefined();
+      expect(cm.metadata.labels!.grafana_dashboard).toBe("1");
+      expect(cm.metadata.annotations).toEqual({ grafana_folder: "ML experiments" });
+      expect(cm.data[file]).toBe(readFileSync(join(CHART, "dashboards", file), "utf8").trimEnd());
+    }
+  });
+});
+
+describe("switches", () => {
+  test("more than one replica turns leader election on by itself", () => {
+    const { objects } = render({ values: { replicaCount: 3 } });
+    expect(envOf(find(objects, "Deployment")[0]!).MEMEOPS_LEADER_ELECT).toBe("true");
+    expect(find(objects, "Role", "memeops-operator-leader-election")).toHaveLength(1);
+  });
+
+  test("crds.install=false leaves the CRD out; crds.keep=false drops the keep policy", () => {
+    expect(find(render({ values: { crds: { install: false } } }).objects, "CustomResourceDefinition")).toEqual([]);
+    const crd = find(render({ values: { crds: { keep: false } } }).objects, "CustomResourceDefinition")[0]!;
+    expect(crd.metadata.annotations?.["helm.sh/resource-policy"]).toBeUndefined();
+  });
+
+  test("an explicit report URL and dashboard label are used as given", () => {
+    const { objects } = render({ values: { operator: { reportUrl: "https://memeops-report.example.com" }, dashboards: { enabled: true, label: "grafana.io/dashboard", labelValue: "memeops", namespace: "monitoring", folder: "" } } });
+    expect(envOf(find(objects, "Deployment")[0]!).MEMEOPS_REPORT_URL).toBe("https://memeops-report.example.com");
+    const cm = find(objects, "ConfigMap")[0]!;
+    expect(cm.metadata).toMatchObject({ namespace: "monitoring", labels: { "grafana.io/dashboard": "memeops" } });
+    expect(cm.metadata.annotations).toBeUndefined();
+  });
+});
+
+describe("the CRD", () => {
+  const source = readFileSync(join(root, "crds", "memeexperiment.yaml"), "utf8");
+
+  test("the chart's copy is crds/memeexperiment.yaml byte for byte (make crd updates both)", () => {
+    expect(readFileSync(join(CHART, "files", "memeexperiment.crd.yaml"), "utf8")).toBe(source);
+  });
+
+  test("the rendered CRD is crds/ plus the chart's labels and the keep policy", () => {
+    const crd = find(render().objects, "CustomResourceDefinition")[0]!;
+    const want = parseYaml(source);
+    expect(crd.spec).toEqual(want.spec);
+    expect(crd.metadata.name).toBe(want.metadata.name);
+    expect(crd.metadata.labels).toMatchObject({ ...want.metadata.labels, "app.kubernetes.io/managed-by": "Helm" });
+    expect(crd.metadata.annotations).toEqual({ ...want.metadata.annotations, "helm.sh/resource-policy": "keep" });
+  });
+});
+
+describe("values.schema.json refuses bad values, naming the field", () => {
+  test.each([
+    ["replicaCount", { replicaCount: 0 }],
+    ["replicaCount", { replicaCount: "two" }],
+    ["operator.watchNamespaces.0", { operator: { watchNamespaces: ["Team_A"] } }],
+    ["operator.mlflowUri", { operator: { mlflowUri: "mlflow:5000" } }],
+    ["operator.trainerImage", { operator: { trainerImage: "" } }],
+    ["operator.podLabels", { operator: { podLabels: { "bad key!": "x" } } }],
+    ["image.pullPolicy", { image: { pullPolicy: "Sometimes" } }],
+    ["ports.metrics", { ports: { metrics: 70000 } }],
+    ["securityContext.readOnlyRootFilesystem", { securityContext: { readOnlyRootFilesystem: false } }],
+    ["podSecurityContext.runAsNonRoot", { podSecurityContext: { runAsNonRoot: false } }],
+    ["metrics.serviceMonitor.interval", { metrics: { serviceMonitor: { interval: "30 seconds" } } }],
+    ["dashboards.labelValue", { dashboards: { labelValue: "not a label value!" } }],
+    ["replicas", { replicas: 2 }],
+    ["operator.watchNamespace", { operator: { watchNamespace: ["a"] } }],
+  ])("%s", (field, values) => {
+    const r = helm(templateArgs({ values }));
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain("values don't meet the specifications of the schema");
+    // helm prints "- FIELD: problem" (or "- (root)/parent: Additional property FIELD is not allowed")
+    const leaf = field.split(".").pop()!;
+    expect(r.out).toMatch(new RegExp(`- ${field.replace(/\./g, "\\.")}: |Additional property ${leaf} is not allowed`));
+  });
+});
