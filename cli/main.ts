@@ -1,35 +1,39 @@
 // `memeops`: one command-line tool for users, the operator's container and the trainer's container.
 import { type Command, UsageError } from "./command.ts";
-import { crdCommand } from "./commands/crd.ts";
-import { operatorCommand } from "./commands/operator.ts";
-import { trainerCommand } from "./commands/trainer.ts";
-import { runCommand } from "./commands/run.ts";
-import { dataCommand } from "./commands/data.ts";
-import { validateCommand } from "./commands/validate.ts";
-import { weightsCommand } from "./commands/weights.ts";
 
-const commands: Command[] = [validateCommand, crdCommand, runCommand, dataCommand, weightsCommand, operatorCommand, trainerCommand];
+// Loaded on use: the operator's process never imports tfjs, onnxruntime or sharp, and each command starts faster.
+const commands: Record<string, () => Promise<Command>> = {
+  validate: async () => (await import("./commands/validate.ts")).validateCommand,
+  crd: async () => (await import("./commands/crd.ts")).crdCommand,
+  run: async () => (await import("./commands/run.ts")).runCommand,
+  data: async () => (await import("./commands/data.ts")).dataCommand,
+  weights: async () => (await import("./commands/weights.ts")).weightsCommand,
+  operator: async () => (await import("./commands/operator.ts")).operatorCommand,
+  trainer: async () => (await import("./commands/trainer.ts")).trainerCommand,
+};
 
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+async function usage(): Promise<string> {
+  const all = await Promise.all(Object.values(commands).map((load) => load()));
+  const width = Math.max(...all.map((c) => c.name.length));
   return [
     "Usage: memeops COMMAND [ARGS]   (memeops COMMAND --help for details)",
     "",
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
   ].join("\n");
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    console.log(usage());
+    console.log(await usage());
     return name ? 0 : 2;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    console.error(`memeops: unknown command '${name}'\n\n${usage()}`);
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) {
+    console.error(`memeops: unknown command '${name}'\n\n${await usage()}`);
     return 2;
   }
+  const command = await load();
   try {
     return await command.run(rest);
   } catch (err) {
