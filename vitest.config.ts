@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects, so a unit run needs no servers:
+// Four projects, so a unit run needs no servers:
 //  - unit: pure code, fakes allowed;
 //  - cluster: against the real control plane that test/cluster/global-setup.ts starts (or reuses);
+//  - e2e: the cluster's, with the trainer really running (test/e2e/README.md);
 //  - mlflow: against a real MLflow server that test/mlflow/global-setup.ts starts.
 export default defineConfig({
   test: {
@@ -19,9 +20,19 @@ export default defineConfig({
       {
         test: {
           name: "cluster",
-          include: ["test/cluster/**/*.test.ts", "test/operator/**/*.test.ts"],
+          include: ["test/cluster/**/*.test.ts", "test/operator/**/*.test.ts", "test/chart/**/*.test.ts"],
           globalSetup: ["test/cluster/global-setup.ts"],
           testTimeout: 180_000,
+          hookTimeout: 1_800_000,
+        },
+      },
+      {
+        test: {
+          // The real trainer of each experiment runs as a local process (test/e2e/pod-runner.ts): minutes per test.
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/cluster/global-setup.ts"],
+          testTimeout: 1_200_000,
           hookTimeout: 1_800_000,
         },
       },

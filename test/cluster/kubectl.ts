@@ -43,17 +43,17 @@ export function kubectlJson<T = any>(args: string[]): T {
   return JSON.parse(kubectlOk([...args, "-o", "json"])) as T;
 }
 
-/** Poll until fn returns something other than undefined/false/null; the last error is reported. */
+/** Poll until fn returns (or resolves to) something other than undefined/false/null; the last error is reported. */
 export async function waitFor<T>(
   what: string,
-  fn: () => T | undefined | null | false,
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   { timeoutMs = 60_000, intervalMs = 250 } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      const v = fn();
+      const v = await fn();
       if (v !== undefined && v !== null && v !== false) return v;
     } catch (e) {
       last = e;

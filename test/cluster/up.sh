@@ -134,6 +134,8 @@ wait_for "etcd" 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
 
 # --endpoint-reconciler-type=none: the "kubernetes" Service cannot point at a loopback address
 # (the apiserver would log a refusal every 10 s), and no real pod ever needs to reach it here.
+# PodNodeSelector + PodTolerationRestriction: a namespace's annotations can place all its pods on a
+# node pool (the e2e tests send theirs to kwok-runner-node-0 this way, without touching pod specs).
 start kube-apiserver "$K8S_BIN/kube-apiserver" \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
@@ -146,7 +148,7 @@ start kube-apiserver "$K8S_BIN/kube-apiserver" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
   --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true --profiling=false \
-  --endpoint-reconciler-type=none
+  --endpoint-reconciler-type=none --enable-admission-plugins=PodNodeSelector,PodTolerationRestriction
 wait_for "kube-apiserver /readyz" 60 curl -fsS --cacert "$pki/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN" "$API/readyz"
 
 # The requestheader flags publish a front-proxy CA in extension-apiserver-authentication; without
@@ -183,6 +185,27 @@ metadata:
 status:
   capacity: &res {cpu: "32", memory: 256Gi, pods: "110", nvidia.com/gpu: "8", ephemeral-storage: 1Ti}
   allocatable: *res
+---
+# The e2e node: test/e2e/pod-runner.ts runs the real command of each pod bound here as a local process.
+# Its taint keeps every other test's pods off it; e2e namespaces add the toleration and node selector
+# through the namespace annotations of the two admission plugins enabled above.
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-runner-node-0
+  annotations: {kwok.x-k8s.io/node: fake}
+  labels:
+    kubernetes.io/hostname: kwok-runner-node-0
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    type: kwok
+    memeops.io/node-role: e2e-runner
+    nvidia.com/gpu.present: "true"
+spec:
+  taints: [{key: memeops.io/e2e-runner, value: local, effect: NoSchedule}]
+status:
+  capacity: {cpu: "32", memory: 256Gi, pods: "110", nvidia.com/gpu: "8", ephemeral-storage: 1Ti}
+  allocatable: {cpu: "32", memory: 256Gi, pods: "110", nvidia.com/gpu: "8", ephemeral-storage: 1Ti}
 EOF
 start kwok "$KWOK_BIN/kwok" --kubeconfig="$STATE/kwok.kubeconfig" \
   --config="$HERE/kwok-stages.yaml" \
@@ -194,6 +217,7 @@ wait_for "the default service account" 60 "${KUBECTL[@]}" get serviceaccount def
 wait_for "node kwok-gpu-node-0 Ready" 60 "${KUBECTL[@]}" wait --for=condition=Ready node/kwok-gpu-node-0 --timeout=1s
 untainted() { [[ -z $("${KUBECTL[@]}" get node kwok-gpu-node-0 -o jsonpath='{.spec.taints}') ]]; }
 wait_for "node kwok-gpu-node-0 untainted" 60 untainted
+wait_for "node kwok-runner-node-0 Ready" 60 "${KUBECTL[@]}" wait --for=condition=Ready node/kwok-runner-node-0 --timeout=1s
 wait_for "kube-controller-manager /healthz" 30 curl -fsSk "https://127.0.0.1:$KCM_PORT/healthz"
 wait_for "kube-scheduler /healthz" 30 curl -fsSk "https://127.0.0.1:$SCHED_PORT/healthz"
 
