@@ -3,14 +3,14 @@
 // and a graceful stop that drains the workers and releases the Lease.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
 import { PHASES } from "../api/v1alpha1/status.ts";
 import { MemeExperimentController, type ControllerSettings, type ExperimentObject } from "./controllers/memeexperiment-controller.ts";
 import { MANAGED_SELECTOR } from "./builders/names.ts";
 import { KubeClient } from "./kube/client.ts";
+import { loadConnection } from "./kube/kubeconfig.ts";
 import { apiEventRecorder } from "./kube/events.ts";
 import { Informer, type InformerEvent, type KubeObject } from "./kube/informer.ts";
-import { LeaderElector } from "./kube/leader-election.ts";
+import { defaultIdentity, LeaderElector } from "./kube/leader-election.ts";
 import { paths } from "./kube/paths.ts";
 import type { JobObject, PodObject } from "./kube/types.ts";
 import { WorkQueue } from "./kube/workqueue.ts";
@@ -36,12 +36,15 @@ export interface ManagerOptions extends ControllerSettings {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   workers?: number;
+  /** this replica's name in the Lease and in its Events' reportingInstance; default hostname_random */
+  identity?: string;
   log: Logger;
 }
 
 export interface Manager {
   client: KubeClient;
   metrics: OperatorMetrics;
+  identity: string;
   ports: { metrics?: number; health?: number; report?: number };
   isLeader(): boolean;
   stop(): Promise<void>;
@@ -50,11 +53,9 @@ export interface Manager {
 }
 
 export async function startManager(o: ManagerOptions): Promise<Manager> {
-  const kc = new KubeConfig();
-  if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
-  else kc.loadFromDefault();
-  const client = new KubeClient(kc);
+  const client = new KubeClient(await loadConnection(o.kubeconfig));
   const log = o.log;
+  const identity = o.identity ?? defaultIdentity();
   const metrics = new OperatorMetrics();
   const nss = o.namespaces?.length ? o.namespaces : [undefined];
   const resyncMs = o.resyncMs ?? 300_000;
@@ -74,7 +75,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
     mlflow,
     metrics,
     log,
-    events: apiEventRecorder(client, "memeops-operator", log),
+    events: apiEventRecorder(client, "memeops-operator", identity, log),
     settings: { ...o, resyncMs },
   });
 
@@ -157,7 +158,11 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
     if (stopped.signal.aborted) return done;
     stopped.abort();
     queue.shutdown();
-    await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, 10_000))]);
+    // Workers finish the reconcile they are in; one stuck for 10 s is not waited for (nor is its timer kept alive:
+    // a pending timer would hold the process open after everything else stopped).
+    let drainTimer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(workers), new Promise((r) => (drainTimer = setTimeout(r, 10_000)))]);
+    clearTimeout(drainTimer);
     await elector?.release();
     experiments.stop();
     jobs.stop();
@@ -172,6 +177,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
     elector = new LeaderElector(client, {
       namespace: o.leaseNamespace ?? "default",
       name: o.leaseName ?? "memeops-operator",
+      identity,
       leaseDurationMs: o.leaseDurationMs,
       renewDeadlineMs: o.renewDeadlineMs,
       retryPeriodMs: o.retryPeriodMs,
@@ -179,7 +185,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
     });
     void elector.run(startWorkers, () => void stop());
   } else startWorkers();
-  log.info("operator started", { namespaces: o.namespaces ?? "all", leaderElect: !!o.leaderElect, ports });
+  log.info("operator started", { namespaces: o.namespaces ?? "all", leaderElect: !!o.leaderElect, identity, ports });
 
-  return { client, metrics, ports, isLeader: () => leading && !stopped.signal.aborted, stop, done };
+  return { client, metrics, identity, ports, isLeader: () => leading && !stopped.signal.aborted, stop, done };
 }

@@ -1,9 +1,11 @@
 // Prometheus metrics: controller-runtime's names (so existing dashboards and alerts work) plus memeops' own.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { QueueMetrics } from "./kube/workqueue.ts";
-import { PHASES } from "../api/v1alpha1/status.ts";
+import { PHASES, type EpochMetrics } from "../api/v1alpha1/status.ts";
 
 export const CONTROLLER = "memeexperiment";
+/** The values of memeops_experiment_epoch_metric{metric}: the status' per-epoch fields. */
+export const EPOCH_METRICS = ["trainLoss", "valLoss", "valAuroc", "valAccuracy", "valF1"] as const satisfies readonly (keyof EpochMetrics)[];
 
 export class OperatorMetrics {
   readonly registry = new Registry();
@@ -38,13 +40,24 @@ export class OperatorMetrics {
   readonly valAuroc = new Gauge({ name: "memeops_experiment_val_auroc", help: "Best validation AUROC", labelNames: ["namespace", "name"], registers: [this.registry] });
   readonly testAuroc = new Gauge({ name: "memeops_experiment_test_auroc", help: "Test AUROC", labelNames: ["namespace", "name"], registers: [this.registry] });
   readonly apiRequests = new Gauge({ name: "memeops_operator_api_requests", help: "Requests sent to the API server, by verb", labelNames: ["verb"], registers: [this.registry] });
+  // For the Grafana dashboards (charts/memeops/dashboards): failures by reason, GPU hours, per-epoch curves.
+  readonly failures = new Counter({ name: "memeops_experiment_failures_total", help: "Experiments that turned Failed, by reason", labelNames: ["reason"], registers: [this.registry] });
+  readonly gpuSeconds = new Counter({ name: "memeops_gpu_seconds_total", help: "GPU time of finished trainer Jobs (wall time x GPUs requested)", labelNames: ["namespace", "stage"], registers: [this.registry] });
+  readonly epoch = new Gauge({ name: "memeops_experiment_epoch", help: "Last finished training epoch", labelNames: ["namespace", "name"], registers: [this.registry] });
+  readonly epochMetric = new Gauge({ name: "memeops_experiment_epoch_metric", help: "Metrics of the last finished epoch", labelNames: ["namespace", "name", "metric"], registers: [this.registry] });
 
   constructor(o: { defaultMetrics?: boolean } = {}) {
     if (o.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     for (const phase of PHASES) this.experiments.set({ phase }, 0);
+    // As controller-runtime does: every result starts at 0, so rate() and alerts work before the first error.
+    for (const result of ["success", "error", "requeue_after"]) this.reconcileTotal.inc({ controller: CONTROLLER, result }, 0);
+    this.reconcileErrors.inc({ controller: CONTROLLER }, 0);
   }
 
   queue(name: string): QueueMetrics {
+    this.queueDepth.set({ name }, 0);
+    this.queueAdds.inc({ name }, 0);
+    this.queueRetries.inc({ name }, 0);
     return {
       depth: (n) => this.queueDepth.set({ name }, n),
       added: () => this.queueAdds.inc({ name }),
@@ -58,9 +71,16 @@ export class OperatorMetrics {
     if (test !== undefined) this.testAuroc.set({ namespace, name }, test);
   }
 
+  setEpochMetrics(namespace: string, name: string, m: EpochMetrics): void {
+    this.epoch.set({ namespace, name }, m.epoch);
+    for (const metric of EPOCH_METRICS) this.epochMetric.set({ namespace, name, metric }, m[metric]);
+  }
+
   /** A deleted experiment's series go with it. */
   forgetExperiment(namespace: string, name: string): void {
     this.valAuroc.remove({ namespace, name });
     this.testAuroc.remove({ namespace, name });
+    this.epoch.remove({ namespace, name });
+    for (const metric of EPOCH_METRICS) this.epochMetric.remove({ namespace, name, metric });
   }
 }

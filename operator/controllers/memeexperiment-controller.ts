@@ -123,7 +123,7 @@ export class MemeExperimentController {
     await this.releasePods(units.flatMap((u) => u.pods));
 
     if (isTerminal(after)) {
-      for (const u of units) this.observeJobDuration(u, after.phase === "Succeeded" ? "succeeded" : "failed");
+      for (const u of units) this.observeJobDuration(u, after.phase === "Succeeded" ? "succeeded" : "failed", spec.resources.gpus);
       if (target && after.mlflow?.runId) await this.closeRun(exp, target, after);
       return {};
     }
@@ -233,6 +233,7 @@ export class MemeExperimentController {
       throw err;
     }
     for (const e of transitionEvents(before, after)) this.d.events.event(exp, e.type, e.reason, e.message);
+    if (after.phase === "Failed" && before.phase !== "Failed") this.d.metrics.failures.inc({ reason: after.failure?.reason ?? "Failed" });
     this.d.metrics.setExperimentScores(exp.metadata.namespace ?? "", exp.metadata.name, after.bestValAuroc, after.test?.auroc);
     return after;
   }
@@ -284,10 +285,13 @@ export class MemeExperimentController {
     return {};
   }
 
-  private observeJobDuration(u: ObservedUnit, result: string): void {
+  private observeJobDuration(u: ObservedUnit, result: string, gpus: number): void {
     const s = u.job?.status;
     const end = s?.completionTime ?? (jobCondition(u.job, "Failed")?.lastTransitionTime);
-    if (s?.startTime && end) this.d.metrics.jobDuration.observe({ stage: u.unit.key, result }, (Date.parse(end) - Date.parse(s.startTime)) / 1000);
+    if (!s?.startTime || !end) return;
+    const seconds = (Date.parse(end) - Date.parse(s.startTime)) / 1000;
+    this.d.metrics.jobDuration.observe({ stage: u.unit.key, result }, seconds);
+    if (gpus > 0) this.d.metrics.gpuSeconds.inc({ namespace: u.job?.metadata.namespace ?? "", stage: u.unit.key }, gpus * seconds);
   }
 }
 

@@ -3,7 +3,7 @@
 // count of every request (the benchmark reports requests per experiment), (3) watch streams we can restart.
 import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import { request as httpRequest } from "node:http";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { Connection } from "./kubeconfig.ts";
 
 export const CONTENT = {
   json: "application/json",
@@ -44,10 +44,8 @@ export class KubeClient {
   /** One keep-alive agent: client-node would build a new one (a new TLS handshake) for every request. */
   private agent?: Agent;
 
-  constructor(private readonly kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    this.server = new URL(cluster.server);
+  constructor(private readonly conn: Connection) {
+    this.server = conn.server;
   }
 
   get requestCount(): number {
@@ -59,10 +57,19 @@ export class KubeClient {
   private async options(method: string, path: string, query?: RequestInit["query"]): Promise<RequestOptions & { url: URL }> {
     const url = new URL(this.server.toString().replace(/\/$/, "") + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const opts: RequestOptions & { url: URL } = { method, headers: { accept: "application/json" }, url };
-    await this.kc.applyToHTTPSOptions(opts);
+    const c = this.conn;
+    const token = c.token?.();
+    const opts: RequestOptions & { url: URL } = { method, headers: { accept: "application/json", ...(token && { authorization: `Bearer ${token}` }) }, url };
+    await c.authenticate?.(opts);
     if (url.protocol === "https:") {
-      this.agent ??= new Agent({ keepAlive: true, ca: opts.ca, cert: opts.cert, key: opts.key, ...(opts.rejectUnauthorized !== undefined && { rejectUnauthorized: opts.rejectUnauthorized }), ...(opts.servername && { servername: opts.servername }) });
+      this.agent ??= new Agent({
+        keepAlive: true,
+        ca: c.ca ?? opts.ca,
+        cert: c.cert ?? opts.cert,
+        key: c.key ?? opts.key,
+        rejectUnauthorized: !(c.insecureSkipTLSVerify || opts.rejectUnauthorized === false),
+        ...((c.tlsServerName ?? opts.servername) && { servername: c.tlsServerName ?? opts.servername }),
+      });
       opts.agent = this.agent;
     }
     return opts;

@@ -9,7 +9,8 @@ export interface EventRecorder {
   event(obj: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
 }
 
-export function apiEventRecorder(client: KubeClient, component: string, log: Logger): EventRecorder {
+/** `instance` names this replica (its leader-election identity), so an Event tells which replica acted. */
+export function apiEventRecorder(client: KubeClient, component: string, instance: string, log: Logger): EventRecorder {
   return {
     event(obj, type, reason, message) {
       const ns = obj.metadata.namespace ?? "default";
@@ -22,9 +23,9 @@ export function apiEventRecorder(client: KubeClient, component: string, log: Log
         type,
         reason,
         message: message.slice(0, 1024),
-        source: { component },
+        source: { component, host: instance },
         reportingComponent: component,
-        reportingInstance: component,
+        reportingInstance: instance,
         firstTimestamp: now,
         lastTimestamp: now,
         count: 1,

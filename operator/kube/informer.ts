@@ -138,6 +138,7 @@ export class Informer<T extends KubeObject> {
     }
     current.rv = e.object.metadata.resourceVersion ?? current.rv;
     if (e.type === "BOOKMARK") return;
+    withoutManagedFields(e.object);
     const key = keyOf(e.object);
     const old = this.cache.get(key);
     if (e.type === "DELETED") {
@@ -158,7 +159,7 @@ export class Informer<T extends KubeObject> {
       const page = await this.client.request<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>("GET", path, {
         query: { labelSelector: this.o.labelSelector, limit: 500, continue: cont },
       });
-      items.push(...page.items);
+      for (const o of page.items) items.push(withoutManagedFields(o));
       rv = page.metadata.resourceVersion;
       cont = page.metadata.continue || undefined;
     } while (cont);
@@ -180,6 +181,12 @@ export class Informer<T extends KubeObject> {
     }
     return rv;
   }
+}
+
+/** managedFields (server-side apply bookkeeping, often the largest part of a pod) are never read from the cache. */
+function withoutManagedFields<T extends KubeObject>(o: T): T {
+  delete (o.metadata as { managedFields?: unknown }).managedFields;
+  return o;
 }
 
 function namespaceOfPath(path: string): string | undefined {

@@ -30,6 +30,9 @@ export interface LeaderElectionOptions {
   log: Logger;
 }
 
+/** hostname (the pod's name in a Deployment) plus a random suffix, as client-go does: unique per process. */
+export const defaultIdentity = () => `${hostname()}_${randomBytes(4).toString("hex")}`;
+
 const microTime = (d = new Date()) => d.toISOString().replace("Z", "000Z");
 
 export class LeaderElector {
@@ -42,7 +45,7 @@ export class LeaderElector {
     private readonly client: KubeClient,
     private readonly o: LeaderElectionOptions,
   ) {
-    this.identity = o.identity ?? `${hostname()}_${randomBytes(4).toString("hex")}`;
+    this.identity = o.identity ?? defaultIdentity();
   }
 
   get isLeader(): boolean {

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kubeconfig, kubectlJson, kubectlOk } from "../cluster/kubectl.ts";
 import { startManager, type Manager, type ManagerOptions } from "../../operator/manager.ts";
+import { KubeClient } from "../../operator/kube/client.ts";
+import { fromKubeconfig } from "../../operator/kube/kubeconfig.ts";
 import { jsonLogger } from "../../operator/log.ts";
 
 export type Obj = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -25,6 +27,24 @@ export function experiment(ns: string, name: string, o: { outcome?: string; afte
       ...o.spec,
     },
   });
+}
+
+/** The operator's own API client, for tests that poll or write many objects (cheaper than spawning kubectl). */
+export async function apiClient(): Promise<KubeClient> {
+  return new KubeClient(await fromKubeconfig(kubeconfig()));
+}
+
+/**
+ * Delete a namespace's experiments and wait until their finalizer (memeops.io/cleanup) is done: call it while an
+ * operator still watches the namespace, before stopping it, or the namespace stays Terminating for ever.
+ */
+export async function deleteExperiments(ns: string, timeoutMs = 90_000): Promise<void> {
+  kubectlOk(["delete", "memex", "--all", "-n", ns, "--wait=false"]);
+  const deadline = Date.now() + timeoutMs;
+  while (kubectlOk(["get", "memex", "-n", ns, "-o", "name"]).trim()) {
+    if (Date.now() > deadline) throw new Error(`the experiments of ${ns} were not finalized within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export const apply = (manifest: string) => kubectlOk(["apply", "-f", "-"], { input: manifest });
