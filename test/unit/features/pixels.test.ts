@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PIXEL_STATS } from "../../../trainer-image/src/features/extractors/pixels.ts";
+import { PIXEL_STATS, rawPixelStat } from "../../../trainer-image/src/features/extractors/pixels.ts";
 import { createExtractor } from "../../../trainer-image/src/features/registry.ts";
 import { bytesOf, makeImage, testImages } from "./helpers.ts";
 
@@ -11,7 +11,8 @@ describe("pixels extractor", () => {
     const [out] = await extractor.extract([image]);
     expect(out!.regions).toBe(4);
     expect(out!.dim).toBe(PIXEL_STATS.length);
-    const cell = (i: number) => Object.fromEntries(PIXEL_STATS.map((name, d) => [name, out!.features[i * out!.dim + d]]));
+    // the raw statistic (the extractor emits it standardised), to 5 decimals: float32 round trip
+    const cell = (i: number) => Object.fromEntries(PIXEL_STATS.map((name, d) => [name, +rawPixelStat(name, out!.features[i * out!.dim + d]!).toFixed(5) + 0]));
     const red = cell(0);
     expect(red).toMatchObject({ mean_r: 1, mean_g: 0, mean_b: 0, std_r: 0, mean_saturation: 1, white_fraction: 0, black_fraction: 0 });
     expect(red.mean_abs_dx).toBeCloseTo(0, 6);
@@ -24,7 +25,7 @@ describe("pixels extractor", () => {
   it("sees texture: std and gradients of a checkerboard", async () => {
     const extractor = await createExtractor("pixels", { regions: 1 });
     const [out] = await extractor.extract([makeImage(16, 16, (x, y) => ((x + y) % 2 ? [255, 255, 255] : [0, 0, 0]))]);
-    const stat = (name: (typeof PIXEL_STATS)[number]) => out!.features[PIXEL_STATS.indexOf(name)]!;
+    const stat = (name: (typeof PIXEL_STATS)[number]) => rawPixelStat(name, out!.features[PIXEL_STATS.indexOf(name)]!);
     expect(stat("mean_r")).toBeCloseTo(0.5, 2);
     expect(stat("std_g")).toBeCloseTo(0.5, 2);
     expect(stat("mean_abs_dx")).toBeCloseTo(1, 2);

@@ -41,9 +41,10 @@ async function run(opts: { dir?: string; resume?: boolean; onEvent?: (e: TrainEv
 
 describe("determinism and resume", () => {
   let reference: Awaited<ReturnType<typeof run>>;
+  // a training run: far past the default 10 s hook timeout on a loaded 2-core machine
   beforeAll(async () => {
     reference = await run({ dir: join(root, "reference") });
-  });
+  }, 120_000);
 
   it("the same seed and data give bit-identical metrics and weights", async () => {
     const again = await run({});

@@ -1,10 +1,10 @@
-// A toy in-memory meme set for learning proofs and benchmarks, shaped like `memeops data synth` read through the
-// pixels extractor: a 4x4 grid of regions with 12 patch statistics each, and 16 BERT token ids per text.
-// As in that generator, the label is the XOR of a visual attribute (a big 3x3-cell shape is warm or cool) and a textual
-// attribute (here: a marker token is present or not; the generator's animal-or-food keyword is harder, see the
-// learning test), and memes come in groups of four that share the background, the
-// shape's place and the sentence, and take every (visual, textual) combination: each attribute alone agrees with
-// the label half of the time, so only a model that fuses both modalities can beat chance.
+// A toy in-memory meme set for the determinism/resume tests and the benchmarks, shaped like `memeops data synth`
+// read through the pixels extractor: a 4x4 grid of regions with 12 patch statistics each, and 16 BERT token ids
+// per text. As in that generator, the label is the XOR of a visual attribute (a big 3x3-cell shape is warm or cool)
+// and a textual attribute (here: a marker token is present or not), and memes come in groups of four that share
+// the background, the shape's place and the sentence, and take every (visual, textual) combination: each
+// attribute alone agrees with the label half of the time, so only a model that fuses both modalities can beat
+// chance. The learning proof trains on the real generator instead (test/unit/training/learning-proof.test.ts).
 import type { Batch, Dims } from "./batch.ts";
 import { InMemoryBatchSource } from "./memory-source.ts";
 import { mulberry32 } from "./rng.ts";

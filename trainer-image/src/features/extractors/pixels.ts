@@ -1,5 +1,6 @@
 // `pixels`: no weights. The image is squashed to a square of side*CELL pixels and cut into side x side cells;
-// each cell is described by PIXEL_STATS (below), all in [0, 1]. Deterministic and cheap: the quickstart's default.
+// each cell is described by PIXEL_STATS (below), standardised with fixed constants (PIXEL_STAT_NORMS).
+// Deterministic and cheap: the quickstart's default.
 import type { DecodedImage, FeatureExtractor, RegionFeatures } from "../extractor.ts";
 import { gridBoxes, gridSide } from "../grid.ts";
 import { resizeSquare } from "../image/resize.ts";
@@ -18,8 +19,39 @@ export const PIXEL_STATS = [
   "luma_range", // max - min luma
 ] as const;
 
+/**
+ * (centre, scale) per statistic: the extractor emits (raw - centre) / scale. Raw statistics lie in [0, 1] with a
+ * large shared offset (mean colours ~0.5 in every cell of every image); fed raw, that offset dominates the
+ * projected region vectors and the pooled whole-image vector (measured on the quickstart data at init: the
+ * warm/cool difference of the pooled visual vector was 0.22 of its shared part raw, 1.2 with these constants),
+ * which drowned the visual signal in the gradients the text stream learns from (label = image XOR text), so the
+ * tiny ViLBERT sat at chance for hundreds of steps. Colour means use ImageNet's channel mean
+ * and std (what CNN inputs are normalised with); the other statistics use typical values of the statistic.
+ * Fixed constants, not dataset statistics: features stay a function of the image alone (cacheable, and the
+ * same at train and predict time).
+ */
+export const PIXEL_STAT_NORMS: Record<(typeof PIXEL_STATS)[number], readonly [centre: number, scale: number]> = {
+  mean_r: [0.485, 0.229],
+  mean_g: [0.456, 0.224],
+  mean_b: [0.406, 0.225],
+  std_r: [0.1, 0.1],
+  std_g: [0.1, 0.1],
+  std_b: [0.1, 0.1],
+  mean_saturation: [0.3, 0.25],
+  mean_abs_dx: [0.03, 0.03],
+  mean_abs_dy: [0.03, 0.03],
+  white_fraction: [0.05, 0.15],
+  black_fraction: [0.05, 0.15],
+  luma_range: [0.25, 0.2],
+};
+const NORMS = PIXEL_STATS.map((name) => PIXEL_STAT_NORMS[name]);
+
+/** Raw statistic values (each in [0, 1]) from the extractor's standardised output. */
+export const rawPixelStat = (name: (typeof PIXEL_STATS)[number], value: number): number =>
+  value * PIXEL_STAT_NORMS[name][1] + PIXEL_STAT_NORMS[name][0];
+
 export const pixels: ExtractorRegistration = {
-  description: `no weights: ${PIXEL_STATS.length} colour/texture statistics per grid cell`,
+  description: `no weights: ${PIXEL_STATS.length} colour/texture statistics per grid cell, standardised`,
   async create(options) {
     if (options.modelPath !== undefined) throw new Error("pixels: this extractor takes no model file");
     const side = gridSide(options.regions, "pixels");
@@ -27,7 +59,7 @@ export const pixels: ExtractorRegistration = {
     const extractor: FeatureExtractor = {
       name: "pixels",
       dim: PIXEL_STATS.length,
-      fingerprint: `pixels|regions=${options.regions}|cell=${CELL}|stats=${PIXEL_STATS.join(",")}|v1`,
+      fingerprint: `pixels|regions=${options.regions}|cell=${CELL}|stats=${PIXEL_STATS.join(",")}|v2`,
       extract: (images) => Promise.all(images.map((image) => describeCells(image, side, boxes))),
       close: async () => {},
     };
@@ -42,7 +74,8 @@ async function describeCells(image: DecodedImage, side: number, boxes: Float32Ar
   const features = new Float32Array(side * side * dim);
   for (let row = 0; row < side; row++) {
     for (let col = 0; col < side; col++) {
-      features.set(cellStats(rgb, size, col * CELL, row * CELL), (row * side + col) * dim);
+      const raw = cellStats(rgb, size, col * CELL, row * CELL);
+      features.set(raw.map((v, d) => (v - NORMS[d]![0]) / NORMS[d]![1]), (row * side + col) * dim);
     }
   }
   return { regions: side * side, dim, features, boxes: boxes.slice() };
