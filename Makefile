@@ -56,13 +56,21 @@ cluster-down: ## stop the local control plane and remove its state
 cluster-status: ## is the local control plane up?
 	bash test/cluster/status.sh
 
-.PHONY: mlflow-install test-mlflow bench-mlflow
+.PHONY: mlflow-install test-mlflow bench-mlflow bench-demo
 mlflow-install: ## install the pinned MLflow server used by the tests (cached in ~/.cache/memeops)
 	bash test/mlflow/install.sh
 test-mlflow: deps ## the tracking tests against a real MLflow server
 	npx vitest run --project mlflow
+bench-demo: deps ## time the quickstart run (wall, CPU, peak RSS)
+	bash bench/demo.sh --fresh
 bench-mlflow: deps ## points per second through MLflow log-batch
 	npx tsx bench/mlflow-log.ts
+
+.PHONY: promtool bench-operator
+promtool: ## promtool from Debian's prometheus package, into ~/.cache/memeops
+	bash test/operator/install-promtool.sh
+bench-operator: deps cluster-up ## 200 experiments vs the same Jobs by kubectl, API requests per lifecycle, memory with 1000
+	KUBECONFIG=$(CURDIR)/.memeops/cluster/kubeconfig npx tsx bench/operator-scale.ts
 
 .PHONY: chart-lint chart-test hadolint images
 chart-lint: cluster-build ## helm lint --strict the chart (default values and everything on)

@@ -9,7 +9,7 @@ import { CHECK_NAMES } from "../../api/v1alpha1/status.ts";
 import type { Manager } from "../../operator/manager.ts";
 import { deleteNamespace, kubeconfig, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
 import { installCrd } from "../operator/crd.ts";
-import { condition, getExperiment, startTestOperator, type Obj } from "../operator/operator-harness.ts";
+import { condition, deleteExperiments, getExperiment, startTestOperator, type Obj } from "../operator/operator-harness.ts";
 import { kubectlAsync } from "./kubectl-async.ts";
 import { PodRunner, RUNNER_NODE, type Run } from "./pod-runner.ts";
 import { runnerNamespace } from "./runner-namespace.ts";
@@ -47,6 +47,8 @@ afterEach((ctx) => {
   failed ||= ctx.task.result?.state === "fail";
 });
 afterAll(async () => {
+  // The operator releases its finalizers before it stops, so the namespace can go.
+  if (ns && op) await deleteExperiments(ns);
   await runner?.stop();
   await op?.stop();
   if (ns) deleteNamespace(ns);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createNamespace, deleteNamespace, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
 import { installCrd } from "./crd.ts";
-import { apply, condition, experiment, phaseIs, startTestOperator, type Obj } from "./operator-harness.ts";
+import { apply, condition, experiment, phaseIs, startTestOperator, type Obj, deleteExperiments } from "./operator-harness.ts";
 import type { Manager } from "../../operator/manager.ts";
 import { Reporter } from "../../operator/reporting/reporter.ts";
 
@@ -15,6 +15,8 @@ beforeAll(async () => {
   op = await startTestOperator([ns]);
 });
 afterAll(async () => {
+  // The operator releases its finalizers before it stops, so the namespace can go.
+  if (ns && op) await deleteExperiments(ns);
   await op?.stop();
   deleteNamespace(ns);
 });
