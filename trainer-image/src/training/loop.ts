@@ -90,6 +90,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let lossSum = 0;
     let seen = 0;
     let batchIndex = 0;
+    let lastYield = performance.now();
     for (const batch of trainSplit.batches(t.batchSize, { shuffleSeed: deriveSeed(t.seed, 1, epoch) })) {
       const stepStarted = performance.now();
       const learningRate = learningRateAt(step, t.learningRate, t.warmupSteps, totalSteps);
@@ -102,6 +103,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       seen += batch.ids.length;
       const seconds = (performance.now() - stepStarted) / 1000;
       emit({ type: "step", epoch, step, batch: batchIndex, loss: r.loss, learningRate, gradNorm: r.gradNorm, samplesPerSecond: batch.ids.length / seconds });
+      // Steps are synchronous: without a turn of the event loop now and then, progress reports, MLflow flushes and
+      // SIGTERM handlers would wait for the epoch's end.
+      if (performance.now() - lastYield > 1000) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
     }
     const trainSeconds = (performance.now() - started) / 1000;
 
