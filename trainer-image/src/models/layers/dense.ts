@@ -35,10 +35,10 @@ export class LayerNorm {
   }
 }
 
-/** GeLU, tanh approximation (x*x*x rather than pow, FIELD-NOTES); BERT's erf form differs by < 1e-3. */
+/** GeLU in BERT's and ViLBERT's exact erf form (the tanh approximation differs by up to 1e-3, enough to break
+ * equivalence with published checkpoints). */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-  return x.mul(inner.tanh().add(1)).mul(0.5);
+  return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
 }
 
 /** Inverted dropout with a seeded mask, so a run is repeatable. Identity outside training. */
