@@ -1,7 +1,7 @@
 // `memeops weights inspect|convert`: published checkpoints (PyTorch zip or legacy, safetensors) and memeops ones.
 import { readFile, stat } from "node:fs/promises";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
-import { MODEL_SIZES, MODELS } from "../../api/v1alpha1/spec.ts";
+import { MODEL_SIZES, MODELS, POOLER_ACTIVATIONS } from "../../api/v1alpha1/spec.ts";
 import { createModel } from "../../trainer-image/src/models/registry.ts";
 import type { Model, ModelName, ModelSize } from "../../trainer-image/src/models/model.ts";
 import { openCheckpoint } from "../../trainer-image/src/weights/open-checkpoint.ts";
@@ -36,6 +36,9 @@ Model options:
   --model NAME          ${MODELS.join(" | ")} (inspect: vilbert_hf for files with vil_prediction heads, else vilbert_facebook)
   --size SIZE           ${MODEL_SIZES.join(" | ")} (default base: the published sizes)
   --config FILE.json    architecture hyperparameters overriding the size preset (as checkpoint.json's architecture.config)
+  --pooler-activation A ${POOLER_ACTIVATIONS.join(" | ")}: the poolers' activation (default: the config's; presets: relu for
+                        vilbert_facebook, tanh for vilbert_hf). The report says which one the model uses and warns
+                        when the file's poolers were trained with the other
   --feature-size D      region feature size (default: read from bert.v_embeddings.image_embeddings, else 2048)
   --tokens T            tokens per text the checkpoint is recorded for (default 128; weights do not depend on it)
   --regions R           regions per image the checkpoint is recorded for (default 36; weights do not depend on it)`;
@@ -55,6 +58,7 @@ const MODEL_FLAGS = {
   model: { type: "string" },
   size: { type: "string" },
   config: { type: "string" },
+  "pooler-activation": { type: "string" },
   "feature-size": { type: "string" },
   tokens: { type: "string", default: "128" },
   regions: { type: "string", default: "36" },
@@ -84,7 +88,8 @@ async function buildModel(file: CheckpointFile, flags: ModelFlags, seed: number)
   const features = file.tensors.get("bert.v_embeddings.image_embeddings.weight")?.shape[1];
   const D = flags["feature-size"] ? positiveInt("feature-size", flags["feature-size"]) : file.architecture?.dims.D ?? features ?? 2048;
   const dims = { T: positiveInt("tokens", flags.tokens ?? "128"), R: positiveInt("regions", flags.regions ?? "36"), D };
-  return createModel(name, size, dims, { seed, ...(config === undefined ? {} : { config }) });
+  const poolerActivation = flags["pooler-activation"] ? oneOf("pooler-activation", flags["pooler-activation"], POOLER_ACTIVATIONS) : undefined;
+  return createModel(name, size, dims, { seed, ...(config === undefined ? {} : { config }), ...(poolerActivation ? { poolerActivation } : {}) });
 }
 
 async function inspect(args: string[]): Promise<number> {

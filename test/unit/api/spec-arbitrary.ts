@@ -65,6 +65,7 @@ const model = withUnknown(
   someOf({
     name: field(["vilbert_facebook", "vilbert_hf"], ["bert"]),
     size: field(["base", "small", "tiny"], ["huge"]),
+    poolerActivation: field(["tanh", "relu"], ["sigmoid"]),
     initialWeights: fc.tuple(
       oneOfKeys({ uri, fromExperiment: field(["train-a"], ["Not_A_Name"]) }),
       someOf({ allowPartial: field([true, false], [1]) }),

@@ -30,6 +30,14 @@ describe("memeops weights", () => {
     expect(r.stdout).toContain("  bert.encoder.c_layer.0.biattention.query1.weight Float [32, 32]  -> bert.encoder.c_layer.0.biattention.query1.kernel (transposed)");
     expect(r.stdout).toMatch(/ {2}cls\.bi_seq_relationship\.weight Float \[2, 32\] {2}SKIPPED: pretraining head/);
     expect(r.stdout).toMatch(/NOT-IN-CHECKPOINT: memeops' hateful-memes head.*\n {4}classifier\.\*/);
+    expect(r.stdout).toMatch(/; poolers relu \(as trained\)\n/);
+    expect(r.stdout).not.toMatch(/WARNING/);
+  }, 180_000);
+
+  it("inspect --pooler-activation tanh: says the model's poolers differ from the file's, still a complete load", async () => {
+    const r = await memeops("inspect", fixture("vilbert-facebook-zip.bin"), "--size", "tiny", "--config", config("vilbert_facebook"), "--pooler-activation", "tanh");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/; poolers tanh \(trained with relu\)\nWARNING: bert\.t_pooler and bert\.v_pooler were trained with relu .*--pooler-activation relu\) matches the file\n/);
   }, 180_000);
 
   it("inspect exits 1 when the load would be incomplete (the published sizes do not fit the fixture)", async () => {

@@ -36,8 +36,8 @@ const backbone = {
 
 /** The fixtures' sizes as memeops architecture configs. */
 export const FIXTURE_CONFIG: Record<ModelName, unknown> = {
-  vilbert_facebook: { ...backbone, visualFeatureNorm: false, headHidden: c.bi_hidden_size, headDropout: 0.1 },
-  vilbert_hf: { ...backbone, visualFeatureNorm: true, fusionDropout: 0.1 },
+  vilbert_facebook: { ...backbone, visualFeatureNorm: false, poolerActivation: "relu", headHidden: c.bi_hidden_size, headDropout: 0.1 },
+  vilbert_hf: { ...backbone, visualFeatureNorm: true, poolerActivation: "tanh", fusionDropout: 0.1 },
 };
 
 export const fixtureDims = { T: 16, R: 4, D: c.v_feature_size };

@@ -4,10 +4,11 @@ import type { ModelInputs } from "./layers/inputs.ts";
 import type { ParamStore } from "./layers/params.ts";
 import type { ForwardContext } from "./layers/context.ts";
 import type { Dims } from "../training/batch.ts";
-import type { MODELS, MODEL_SIZES } from "../../../api/v1alpha1/spec.ts";
+import type { MODELS, MODEL_SIZES, POOLER_ACTIVATIONS } from "../../../api/v1alpha1/spec.ts";
 
 export type ModelName = (typeof MODELS)[number];
 export type ModelSize = (typeof MODEL_SIZES)[number];
+export type PoolerActivation = (typeof POOLER_ACTIVATIONS)[number];
 
 /** What a checkpoint records so it can only be loaded into the same architecture. */
 export interface Architecture {
@@ -21,6 +22,8 @@ export interface Architecture {
 export interface Model {
   readonly architecture: Architecture;
   readonly params: ParamStore;
+  /** what both poolers apply (architecture.config.poolerActivation; a config recorded without it: tanh) */
+  readonly poolerActivation: PoolerActivation;
   /** -> logits [B, 2] (class 1 = hateful) */
   logits(inputs: ModelInputs, ctx: ForwardContext): tf.Tensor2D;
   dispose(): void;

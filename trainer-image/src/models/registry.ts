@@ -1,26 +1,44 @@
 // The model registry (timm style): an architecture is one file plus one line here.
 import type { Dims } from "../training/batch.ts";
-import type { Model, ModelName, ModelSize } from "./model.ts";
-import { FacebookViLBERT } from "./vilbert-facebook.ts";
-import { HfViLBERT } from "./vilbert-hf.ts";
+import type { Model, ModelName, ModelSize, PoolerActivation } from "./model.ts";
+import { FacebookViLBERT, PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
+import { HfViLBERT, PRESETS as HF_PRESETS } from "./vilbert-hf.ts";
 
-type Factory = (size: ModelSize, dims: Dims, seed: number, config?: unknown) => Model;
+interface Entry {
+  presets: Record<ModelSize, object>;
+  create(size: ModelSize, dims: Dims, seed: number, config?: unknown): Model;
+}
 
-const REGISTRY: Record<ModelName, Factory> = {
-  vilbert_facebook: (size, dims, seed, config) => new FacebookViLBERT(size, dims, seed, config as FacebookViLBERT["config"] | undefined),
-  vilbert_hf: (size, dims, seed, config) => new HfViLBERT(size, dims, seed, config as HfViLBERT["config"] | undefined),
+const REGISTRY: Record<ModelName, Entry> = {
+  vilbert_facebook: {
+    presets: FACEBOOK_PRESETS,
+    create: (size, dims, seed, config) => new FacebookViLBERT(size, dims, seed, config as FacebookViLBERT["config"] | undefined),
+  },
+  vilbert_hf: {
+    presets: HF_PRESETS,
+    create: (size, dims, seed, config) => new HfViLBERT(size, dims, seed, config as HfViLBERT["config"] | undefined),
+  },
 };
 
 export function listModels(): ModelName[] {
   return Object.keys(REGISTRY) as ModelName[];
 }
 
-/**
- * Builds a freshly initialised model. `seed` fixes the initial weights; `config` overrides the size preset
- * (a checkpoint passes the config it recorded).
- */
-export function createModel(name: ModelName, size: ModelSize, dims: Dims, opts: { seed?: number; config?: unknown } = {}): Model {
-  const factory = REGISTRY[name];
-  if (!factory) throw new Error(`unknown model ${JSON.stringify(name)}; known: ${listModels().join(", ")}`);
-  return factory(size, dims, opts.seed ?? 0, opts.config);
+export interface CreateModelOptions {
+  /** fixes the initial weights */
+  seed?: number;
+  /** overrides the size preset (a checkpoint passes the config it recorded) */
+  config?: unknown;
+  /** overrides the config's pooler activation (spec.model.poolerActivation) */
+  poolerActivation?: PoolerActivation;
+}
+
+/** Builds a freshly initialised model. */
+export function createModel(name: ModelName, size: ModelSize, dims: Dims, opts: CreateModelOptions = {}): Model {
+  const entry = REGISTRY[name];
+  if (!entry) throw new Error(`unknown model ${JSON.stringify(name)}; known: ${listModels().join(", ")}`);
+  const config = opts.poolerActivation
+    ? { ...((opts.config ?? entry.presets[size]) as object), poolerActivation: opts.poolerActivation }
+    : opts.config;
+  return entry.create(size, dims, opts.seed ?? 0, config);
 }

@@ -3,17 +3,19 @@
 //   text stream   BERT-base: 12 layers, hidden 768, 12 heads, FFN 3072, vocab 30522
 //   visual stream 6 layers, hidden 1024, 8 heads, FFN 1024
 //   co-attention  6 layers, bi-hidden 1024, 8 heads, after text layers 6..11 / visual layers 0..5
-//   poolers       768 -> 1024 and 1024 -> 1024, tanh
+//   poolers       768 -> 1024 and 1024 -> 1024, ReLU: vilbert-multi-task's BertTextPooler and BertImagePooler
+//                 (facebookresearch/vilbert-multi-task vilbert/vilbert.py), what the published weights were trained
+//                 with. The seed project's copy used tanh; configs recorded before this setting read as tanh.
 //   head          concat(pooled text, pooled visual) 2048 -> 1024 -> ReLU -> dropout -> 2
 // The head follows the original project (FIELD-NOTES: "head 2048 -> 1024 -> 2"), not the multi-task release's
 // elementwise-product fusion (that one is vilbert_hf's). `small` and `tiny` are CPU-sized presets.
 import * as tf from "@tensorflow/tfjs";
 import { ParamStore } from "./layers/params.ts";
-import { ViLBERTBackbone, initializerRange, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { ViLBERTBackbone, initializerRange, poolerActivationOf, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
 import { Dense, dropout } from "./layers/dense.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
-import type { Architecture, Model, ModelSize } from "./model.ts";
+import type { Architecture, Model, ModelSize, PoolerActivation } from "./model.ts";
 import type { Dims } from "../training/batch.ts";
 
 export interface FacebookViLBERTConfig extends ViLBERTConfig {
@@ -21,7 +23,7 @@ export interface FacebookViLBERTConfig extends ViLBERTConfig {
   headDropout: number;
 }
 
-const BERT_VOCAB = { vocabSize: 30522, maxPositions: 512, typeVocabSize: 2, visualFeatureNorm: false };
+const BERT_VOCAB = { vocabSize: 30522, maxPositions: 512, typeVocabSize: 2, visualFeatureNorm: false, poolerActivation: "relu" as const };
 
 export const PRESETS: Record<ModelSize, FacebookViLBERTConfig> = {
   base: {
@@ -66,9 +68,11 @@ export class FacebookViLBERT implements Model {
   readonly backbone: ViLBERTBackbone;
   readonly headDense: Dense;
   readonly headOut: Dense;
+  readonly poolerActivation: PoolerActivation;
 
   constructor(size: ModelSize, dims: Dims, seed: number, readonly config: FacebookViLBERTConfig = PRESETS[size]) {
     this.architecture = { name: "vilbert_facebook", size, dims, config };
+    this.poolerActivation = poolerActivationOf(config);
     this.params = new ParamStore(seed, config.initializerRange);
     this.backbone = new ViLBERTBackbone(this.params, config, dims.D);
     const bi = config.bi.biHidden;

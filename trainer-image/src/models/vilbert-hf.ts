@@ -4,15 +4,18 @@
 //   visual embeddings  LayerNorm on the region-feature projection before adding the box projection
 //   fusion             elementwise product of the pooled text and visual vectors (biHidden), dropout
 //   head               vilbert-multi-task SimpleClassifier: biHidden -> 2*biHidden -> GeLU -> LayerNorm -> 2
+//   poolers            tanh (memeops' choice since the first version; the quickstart's learning proof runs on it).
+//                      The community weights are Facebook's files (docs/weights.md), trained with ReLU poolers:
+//                      set poolerActivation relu to match them; a load into tanh poolers is reported as a warning.
 // Weight names: the head is `vil_prediction.logit_fc.{0,2,3}` as in that release.
 import type * as tf from "@tensorflow/tfjs";
 import { ParamStore } from "./layers/params.ts";
-import { ViLBERTBackbone, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { ViLBERTBackbone, poolerActivationOf, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
 import { Dense, LayerNorm, dropout, gelu } from "./layers/dense.ts";
 import { PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
-import type { Architecture, Model, ModelSize } from "./model.ts";
+import type { Architecture, Model, ModelSize, PoolerActivation } from "./model.ts";
 import type { Dims } from "../training/batch.ts";
 
 export interface HfViLBERTConfig extends ViLBERTConfig {
@@ -21,7 +24,7 @@ export interface HfViLBERTConfig extends ViLBERTConfig {
 
 const presetFor = (size: ModelSize): HfViLBERTConfig => {
   const { headHidden: _h, headDropout: _d, ...backbone } = FACEBOOK_PRESETS[size];
-  return { ...backbone, visualFeatureNorm: true, fusionDropout: 0.1 };
+  return { ...backbone, visualFeatureNorm: true, poolerActivation: "tanh", fusionDropout: 0.1 };
 };
 
 export const PRESETS: Record<ModelSize, HfViLBERTConfig> = {
@@ -37,9 +40,11 @@ export class HfViLBERT implements Model {
   readonly headIn: Dense;
   readonly headNorm: LayerNorm;
   readonly headOut: Dense;
+  readonly poolerActivation: PoolerActivation;
 
   constructor(size: ModelSize, dims: Dims, seed: number, readonly config: HfViLBERTConfig = PRESETS[size]) {
     this.architecture = { name: "vilbert_hf", size, dims, config };
+    this.poolerActivation = poolerActivationOf(config);
     this.params = new ParamStore(seed, config.initializerRange);
     this.backbone = new ViLBERTBackbone(this.params, config, dims.D);
     const bi = config.bi.biHidden;

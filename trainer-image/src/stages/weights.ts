@@ -172,6 +172,7 @@ export function weightsParams(load: InitialWeightsLoad): Record<string, string |
     "initial_weights.loaded": s.loaded,
     "initial_weights.not_loaded_count": s.notLoadedCount,
     "initial_weights.missing": s.missing,
+    "initial_weights.pooler_activation": load.report.poolers.model,
     "initial_weights.not_loaded": names.length > 5900 ? `${names.slice(0, 5850)} ... (full list: weights-report.json)` : names || "none",
   };
 }

@@ -132,6 +132,9 @@ export async function readManifest(dir: string): Promise<CheckpointManifest> {
   if (manifest.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
     throw new Error(`${file} has format version ${manifest.formatVersion}; this trainer reads version ${CHECKPOINT_FORMAT_VERSION}`);
   }
+  // Checkpoints written before poolerActivation was a setting all used tanh.
+  const config = manifest.architecture?.config as { poolerActivation?: string } | undefined;
+  if (config && typeof config === "object" && config.poolerActivation === undefined) config.poolerActivation = "tanh";
   return manifest;
 }
 

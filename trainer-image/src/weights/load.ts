@@ -2,7 +2,8 @@
 // is touched, and an incomplete load (unexpected, wrong-shaped or missing tensors) is an error unless the caller
 // allows a partial one; then the report says exactly which parameters kept their initial values.
 import * as tf from "@tensorflow/tfjs";
-import type { Model } from "../models/model.ts";
+import type { Model, PoolerActivation } from "../models/model.ts";
+import { poolerActivationOf } from "../models/layers/vilbert-backbone.ts";
 import { layoutFor } from "./layouts/index.ts";
 import { count, loadProblems, planLoad, type LoadReport } from "./plan.ts";
 import type { CheckpointFile } from "./tensors.ts";
@@ -19,7 +20,15 @@ export const modelLabel = (model: Model) => `${model.architecture.name}/${model.
 
 export function planFor(model: Model, file: CheckpointFile): LoadReport {
   const shapes = new Map([...model.params.variables].map(([name, v]) => [name, v.shape]));
-  return planLoad(file, layoutFor(file, model.architecture.name), { label: modelLabel(model), shapes });
+  return planLoad(file, layoutFor(file, model.architecture.name), { label: modelLabel(model), shapes, poolerActivation: model.poolerActivation });
+}
+
+/** A config with its pooler activation spelled out: one recorded before the setting existed reads as tanh. */
+function withPoolerActivation(config: unknown): unknown {
+  if (typeof config !== "object" || config === null) return config;
+  const c = config as Record<string, unknown>;
+  const { poolerActivation: _, ...rest } = c;
+  return { ...rest, poolerActivation: poolerActivationOf(c as { poolerActivation?: PoolerActivation }) };
 }
 
 /** A memeops checkpoint holds one architecture's weights: only that architecture (any T and R) can take them. */
@@ -29,7 +38,12 @@ function checkMemeopsArchitecture(model: Model, file: CheckpointFile): void {
   const mine = model.architecture;
   const diffs: string[] = [];
   if (saved.name !== mine.name) diffs.push(`model ${saved.name} != ${mine.name}`);
-  if (JSON.stringify(saved.config) !== JSON.stringify(mine.config)) diffs.push(`config (size ${saved.size} vs ${mine.size}) differs`);
+  const [a, b] = [withPoolerActivation(saved.config), withPoolerActivation(mine.config)] as Record<string, unknown>[];
+  const keys = [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])];
+  const differing = keys.filter((k) => JSON.stringify(a?.[k]) !== JSON.stringify(b?.[k]));
+  if (differing.length || JSON.stringify(a) !== JSON.stringify(b)) {
+    diffs.push(`config (size ${saved.size} vs ${mine.size}) differs${differing.length ? ` in ${differing.join(", ")}` : ""}`);
+  }
   if (saved.dims.D !== mine.dims.D) diffs.push(`feature size D=${saved.dims.D} != ${mine.dims.D}`);
   if (diffs.length) throw new WeightsLoadError(`${file.path} holds ${saved.name}/${saved.size} weights, not ${modelLabel(model)}: ${diffs.join("; ")}`);
 }

@@ -3,7 +3,9 @@
 // or of the wrong shape). Made from names and shapes only: nothing is decoded until the plan is applied.
 import type { Layout } from "./layouts/layout.ts";
 import type { CheckpointFile } from "./tensors.ts";
+import type { PoolerActivation } from "../models/model.ts";
 import { groupNames } from "./name-groups.ts";
+import { checkPoolers, type PoolerCheck } from "./pooler-check.ts";
 
 export type SourceStatus = "mapped" | "skipped" | "unexpected" | "wrong-shape";
 export type TargetStatus = "loaded" | "not-in-checkpoint" | "missing" | "wrong-shape";
@@ -34,12 +36,22 @@ export interface LoadReport {
   sources: SourceEntry[];
   targets: TargetEntry[];
   notes: string[];
+  /** the poolers' activation in the model, and the one their loaded weights were trained with */
+  poolers: PoolerCheck;
+  /** the load goes ahead, but the model will not compute what the checkpoint's model did */
+  warnings: string[];
 }
 
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
 
-export function planLoad(file: CheckpointFile, layout: Layout, model: { label: string; shapes: ReadonlyMap<string, number[]> }): LoadReport {
+export interface PlanTarget {
+  label: string;
+  shapes: ReadonlyMap<string, number[]>;
+  poolerActivation: PoolerActivation;
+}
+
+export function planLoad(file: CheckpointFile, layout: Layout, model: PlanTarget): LoadReport {
   const targetNames = new Set(model.shapes.keys());
   const sources: SourceEntry[] = [];
   const claimed = new Map<string, string>();
@@ -76,7 +88,8 @@ export function planLoad(file: CheckpointFile, layout: Layout, model: { label: s
     const why = layout.notInCheckpoint(name);
     return why ? { name, shape, status: "not-in-checkpoint", reason: why } : { name, shape, status: "missing", reason: `no tensor of ${file.path} maps to it` };
   });
-  return { file: file.path, format: file.format, layout: layout.id, model: model.label, sources, targets, notes: file.notes };
+  const { poolers, warnings } = checkPoolers(layout, model, [...claimed.keys()]);
+  return { file: file.path, format: file.format, layout: layout.id, model: model.label, sources, targets, notes: file.notes, poolers, warnings };
 }
 
 export const count = <T extends { status: string }>(entries: readonly T[], status: T["status"]) =>
@@ -100,12 +113,16 @@ export function summaryLine(r: LoadReport): string {
   return `${r.file} (${r.format}, layout ${r.layout}) -> ${r.model}: ${s.length} tensors: ${count(s, "mapped")} mapped, ` +
     `${count(s, "skipped")} skipped on purpose, ${count(s, "unexpected")} unexpected, ${count(s, "wrong-shape")} of the wrong shape; ` +
     `${t.length} model parameters: ${count(t, "loaded")} loaded, ${count(t, "not-in-checkpoint")} not in this checkpoint by design, ` +
-    `${count(t, "missing")} missing, ${count(t, "wrong-shape")} of the wrong shape`;
+    `${count(t, "missing")} missing, ${count(t, "wrong-shape")} of the wrong shape; poolers ${poolerLine(r.poolers)}` +
+    r.warnings.map((w) => `\nWARNING: ${w}`).join("");
 }
+
+const poolerLine = (p: PoolerCheck) =>
+  `${p.model}${p.checkpoint === null ? "" : p.checkpoint === p.model ? " (as trained)" : ` (trained with ${p.checkpoint})`}`;
 
 /** Every tensor and parameter, one line each: what `memeops weights inspect` prints. */
 export function reportLines(r: LoadReport): string[] {
-  const lines = [summaryLine(r), ...r.notes.map((n) => `note: ${n}`), "", "checkpoint tensors:"];
+  const lines = [...summaryLine(r).split("\n"), ...r.notes.map((n) => `note: ${n}`), "", "checkpoint tensors:"];
   for (const s of r.sources) {
     const what = s.status === "mapped" ? `-> ${s.target}${s.transpose ? " (transposed)" : ""}` : `${s.status.toUpperCase()}: ${s.reason}`;
     lines.push(`  ${s.name} ${s.dtype} ${fmt(s.shape)}  ${what}`);

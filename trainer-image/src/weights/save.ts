@@ -29,6 +29,8 @@ export async function saveWeightsCheckpoint(dir: string, model: Model, from: Con
       ...from,
       loaded: count(report.targets, "loaded"),
       notLoaded: notLoaded(report).map((t) => ({ name: t.name, status: t.status, reason: t.reason })),
+      poolers: report.poolers,
+      warnings: report.warnings,
     },
   };
   await writeDirAtomic(dir, async (tmp) => {

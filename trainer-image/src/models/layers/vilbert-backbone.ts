@@ -1,5 +1,5 @@
 // The part every ViLBERT variant shares (`bert.*` in the published checkpoints): both streams' embeddings, the
-// two-stream encoder and the two poolers (text [CLS] and whole-image region, each -> biHidden with tanh).
+// two-stream encoder and the two poolers (text [CLS] and whole-image region, each -> biHidden, then tanh or ReLU).
 // The architectures differ in how they fuse the pooled pair and in their heads (see vilbert-facebook.ts, vilbert-hf.ts).
 import type * as tf from "@tensorflow/tfjs";
 import { TextEmbeddings, VisualEmbeddings } from "./embeddings.ts";
@@ -8,6 +8,7 @@ import { Pooler } from "./pooler.ts";
 import type { ModelInputs } from "./inputs.ts";
 import type { ParamStore } from "./params.ts";
 import type { ForwardContext } from "./context.ts";
+import type { PoolerActivation } from "../model.ts";
 
 export interface ViLBERTConfig extends TwoStreamShape {
   vocabSize: number;
@@ -17,6 +18,16 @@ export interface ViLBERTConfig extends TwoStreamShape {
   visualFeatureNorm: boolean;
   /** std of the initial weights: BERT's 0.02 at base; see `initializerRange` for the narrow presets */
   initializerRange: number;
+  /** the poolers' activation; absent in configs recorded before it was a setting (see `poolerActivationOf`) */
+  poolerActivation?: PoolerActivation;
+}
+
+/**
+ * What a config's poolers apply. A config recorded without the setting (checkpoints written before it existed)
+ * reads as tanh, what memeops' poolers computed then, so such checkpoints keep giving the same outputs.
+ */
+export function poolerActivationOf(c: { poolerActivation?: PoolerActivation }): PoolerActivation {
+  return c.poolerActivation ?? "tanh";
 }
 
 export class ViLBERTBackbone {
@@ -35,8 +46,9 @@ export class ViLBERTBackbone {
       featureSize, hidden: c.visual.hidden, dropout: c.visual.hiddenDropout, featureNorm: c.visualFeatureNorm,
     });
     this.encoder = new TwoStreamEncoder(p, "bert.encoder", c);
-    this.textPooler = new Pooler(p, "bert.t_pooler", c.text.hidden, c.bi.biHidden);
-    this.visualPooler = new Pooler(p, "bert.v_pooler", c.visual.hidden, c.bi.biHidden);
+    const activation = poolerActivationOf(c);
+    this.textPooler = new Pooler(p, "bert.t_pooler", c.text.hidden, c.bi.biHidden, activation);
+    this.visualPooler = new Pooler(p, "bert.v_pooler", c.visual.hidden, c.bi.biHidden, activation);
   }
 
   /** -> [pooled text, pooled visual], each [B, biHidden] */

@@ -1,6 +1,7 @@
 // A published checkpoint layout: how each of its tensor names lands in a memeops model, which of its tensors are
 // left out on purpose (and why), and which model parameters it cannot hold (they start from the model's seeded
 // initialisation, by design). One file per layout; the loader (../plan.ts) does the bookkeeping.
+import type { PoolerActivation } from "../../models/model.ts";
 
 export type Rule =
   /** copy into `target`; PyTorch Linear weights [out, in] become memeops kernels [in, out] (`transpose`) */
@@ -15,6 +16,8 @@ export interface Layout {
   rule(source: string, targets: ReadonlySet<string>): Rule | null;
   /** non-null: why this model parameter is not expected in such a checkpoint (it stays at its initial value) */
   notInCheckpoint(target: string): string | null;
+  /** the activation the checkpoint's poolers (bert.t_pooler, bert.v_pooler) were trained with, and the evidence */
+  trainedPoolers?: { activation: PoolerActivation; source: string };
 }
 
 /**

@@ -5,12 +5,20 @@
 //   cls.*                                  pretraining heads                                   -> skipped
 //   vil_prediction*, vil_logit, ...        the multi-task release's task heads                 -> skipped
 // The vilbert_facebook head (classifier.*) is this project's (FIELD-NOTES: 2048 -> 1024 -> 2): never published.
+// The poolers were trained with ReLU (BertTextPooler, BertImagePooler: nn.ReLU()).
 import { skipBy, torchParameter, type Layout, type Rule } from "./layout.ts";
+
+/** vilbert-multi-task's BertTextPooler / BertImagePooler: Linear then nn.ReLU(), in every version of vilbert.py. */
+export const VILBERT_MULTI_TASK_POOLERS = {
+  activation: "relu",
+  source: "facebookresearch/vilbert-multi-task vilbert/vilbert.py BertTextPooler/BertImagePooler (nn.ReLU)",
+} as const;
 
 const BACKBONE_SKIPS = [
   [/^cls\./, "pretraining head (masked language model, masked region, image-text alignment): not used to classify"],
   [/\.biOutput\.q_dense[12]\./, "BertBiOutput.q_dense1/2: created but unused by vilbert-multi-task's forward pass"],
   [/\.dyLinear_[qk]\./, "dynamic attention gates (config dynamic_attention): not part of memeops' ViLBERT"],
+  [/^bert\.embeddings\.task_embeddings\./, "task tokens of the multi-task model (config task_specific_tokens): memeops has no task ids"],
   [/\.position_ids$|\.token_type_ids$/, "an index buffer, not a weight"],
 ] as const;
 
@@ -31,4 +39,5 @@ export const vilbertFacebookLayout: Layout = {
   rule: (source, targets) => skipBy(source.replace(/^module\./, ""), TASK_HEAD_SKIPS) ?? vilbertBackboneRule(source, targets),
   notInCheckpoint: (target) =>
     target.startsWith("classifier.") ? "memeops' hateful-memes head (2 x biHidden -> headHidden -> 2): trained from scratch" : null,
+  trainedPoolers: VILBERT_MULTI_TASK_POOLERS,
 };
