@@ -15,6 +15,12 @@ export interface SelectedBackend {
   reasons: string[];
 }
 
+// Where a missing native backend comes from, for the error of a forced one.
+const HINTS: Partial<Record<BackendChoice, string>> = {
+  tensorflow: " (outside the trainer image: bash test/tfjs-node/install.sh builds it from registry packages)",
+  "tensorflow-gpu": " (the trainer image installs it; it needs CUDA 11 and cuDNN 8)",
+};
+
 const errorText = (e: unknown) => (e instanceof Error ? e.message.split("\n")[0]! : String(e));
 
 async function tryNative(pkg: string): Promise<void> {
@@ -57,6 +63,9 @@ export async function selectBackend(
     } catch (e) {
       reasons.push(`${choice}: unavailable (${errorText(e)})`);
     }
+  }
+  if (forced && !opts.candidates) {
+    throw new Error(`MEMEOPS_BACKEND=${forced} but that backend is unavailable: ${reasons.join("; ")}${HINTS[forced] ?? ""}`);
   }
   throw new Error(`no tfjs backend could be loaded: ${reasons.join("; ")}`);
 }
