@@ -29,13 +29,22 @@ export const condition = z.strictObject({
   observedGeneration: z.int().min(0).optional(),
 });
 
+/** Why a metric is absent: it has no value for that epoch or split (AUROC of a split with one class, a diverged loss). */
+const reason = () => z.string().max(256).optional();
+
+// A metric without a value (the trainer measures NaN) is left out and its reason given, so an epoch carries every
+// metric it has instead of being refused whole.
 export const epochMetrics = z.strictObject({
   epoch: z.int().min(1),
-  trainLoss: metric(),
-  valLoss: metric(),
-  valAuroc: metric(),
-  valAccuracy: metric(),
-  valF1: metric(),
+  trainLoss: metric().optional(),
+  valLoss: metric().optional(),
+  valAuroc: metric().describe("absent when the validation split holds one class: undefinedBecause.valAuroc says so").optional(),
+  valAccuracy: metric().optional(),
+  valF1: metric().optional(),
+  undefinedBecause: z
+    .strictObject({ trainLoss: reason(), valLoss: reason(), valAuroc: reason(), valAccuracy: reason(), valF1: reason() })
+    .describe("why each metric left out of this epoch has no value")
+    .optional(),
 });
 
 export const confusionMatrix = z.strictObject({
@@ -46,7 +55,7 @@ export const confusionMatrix = z.strictObject({
 });
 
 export const testResults = z.strictObject({
-  auroc: metric(),
+  auroc: metric().describe("absent when the test split holds one class: undefinedBecause.auroc says so").optional(),
   accuracy: metric(),
   precision: metric(),
   recall: metric(),
@@ -55,6 +64,7 @@ export const testResults = z.strictObject({
   threshold: metric(),
   samples: z.int().min(0),
   confusionMatrix,
+  undefinedBecause: z.strictObject({ auroc: reason(), loss: reason() }).describe("why auroc or loss has no value").optional(),
 });
 
 export const checkResult = z.strictObject({
@@ -100,6 +110,12 @@ export const memeExperimentStatus = z.strictObject({
 
 export type MemeExperimentStatus = z.infer<typeof memeExperimentStatus>;
 export type Condition = z.infer<typeof condition>;
-export type EpochMetrics = z.infer<typeof epochMetrics>;
-export type TestResults = z.infer<typeof testResults>;
+/** An epoch as the status holds it: a metric without a value is absent, with its reason. */
+export type ReportedEpochMetrics = z.infer<typeof epochMetrics>;
+/** Test results as the status holds them: auroc absent when it has no value, with its reason. */
+export type ReportedTestResults = z.infer<typeof testResults>;
+/** An epoch as the trainer measures it: every metric a number, NaN where it has none (operator/reporting converts). */
+export type EpochMetrics = Required<Omit<ReportedEpochMetrics, "undefinedBecause">> & Pick<ReportedEpochMetrics, "undefinedBecause">;
+/** Test results as the trainer measures them: auroc NaN when it has no value (a split with one class). */
+export type TestResults = Omit<ReportedTestResults, "auroc"> & { auroc: number };
 export type CheckResult = z.infer<typeof checkResult>;

@@ -4,7 +4,8 @@ import { describePlan, stagesFor, type Stage } from "../../trainer-image/src/sta
 import { stageListProblem } from "../../trainer-image/src/stages/stage-list.ts";
 import { formatPrepareReport, prepare } from "../../trainer-image/src/stages/prepare.ts";
 import { runLocal } from "../../trainer-image/src/stages/run-local.ts";
-import { formatEpoch, formatSummary } from "../../trainer-image/src/stages/results.ts";
+import { formatEpoch, formatSummary, logTrainEvent } from "../../trainer-image/src/stages/results.ts";
+import { jsonLogger, type Logger } from "../../operator/log.ts";
 import type { TrainEvent } from "../../trainer-image/src/training/loop.ts";
 import { createRunTracker, resolveTrackingTarget, viewHint } from "../../trainer-image/src/stages/tracking.ts";
 import { installExitHandlers, type TerminalStatus } from "../../tracking/index.ts";
@@ -124,18 +125,15 @@ function parseStages(text: string, planned: Stage[]): Stage[] {
 }
 
 /**
- * A readable line per epoch on a terminal, with a progress bar within the epoch when stderr is one too; JSON lines
- * (start, epoch, early_stop, end events) otherwise.
+ * A readable line per epoch on a terminal, with a progress bar within the epoch when stderr is one too; otherwise
+ * the JSON log lines `memeops trainer` writes (start, epoch, early_stop, end events).
  */
-export function progressPrinter(tty: boolean, bar?: EpochProgressBar): (e: TrainEvent) => void {
+export function progressPrinter(tty: boolean, bar?: EpochProgressBar, log: Pick<Logger, "info"> = jsonLogger({ write: (l) => console.log(l) })): (e: TrainEvent) => void {
   let total = 0;
   return (e) => {
     if (e.type === "start") total = e.epochs;
     bar?.onEvent(e);
-    if (!tty) {
-      if (e.type === "epoch" || e.type === "early_stop" || e.type === "end" || e.type === "start") console.log(JSON.stringify({ event: e.type, ...e, type: undefined }));
-      return;
-    }
+    if (!tty) return logTrainEvent(log, e);
     if (e.type === "epoch") console.log(formatEpoch(e.metrics, { total, improved: e.improved, seconds: e.seconds, samplesPerSecond: e.samplesPerSecond }));
     if (e.type === "early_stop") console.log(`early stop after epoch ${e.epoch} (best epoch ${e.bestEpoch ?? "-"})`);
   };

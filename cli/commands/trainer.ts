@@ -1,6 +1,8 @@
 // `memeops trainer STAGE...`: the command a trainer Job runs (operator/builders/job.ts). The work is in
 // trainer-image/src/stages/run-in-job.ts; this file only turns arguments into a call and problems into exit codes.
 import { runTrainer, TrainerUsageError } from "../../trainer-image/src/stages/run-in-job.ts";
+import { writeTerminationMessage } from "../../trainer-image/src/stages/termination.ts";
+import { jsonLogger } from "../../operator/log.ts";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 
 const help = `Usage: memeops trainer STAGE... [--experiment FILE]
@@ -23,9 +25,11 @@ Environment:
   MLFLOW_RUN_ID                     the operator's run: logged into, its final status left to the operator
   MLFLOW_EXPERIMENT_NAME            the MLflow experiment when there is no MLFLOW_RUN_ID
 
-Logs are JSON lines (info on stdout, warnings and errors on stderr).
-Exit 0 on success; 1 when a stage fails (its message on stderr and in the termination message) or an enforced
-check fails; 2 on usage errors (unknown stage, no experiment, an invalid spec: the field is named).`;
+Logs are JSON lines (time, level, msg, fields; info on stdout, warnings and errors on stderr).
+Exit 0 on success; 1 when a stage fails, by an error, an uncaught exception or an unhandled rejection, or an
+enforced check fails; 143 on SIGTERM; 2 on usage errors (unknown stage, no experiment, an invalid spec: the field is
+named). Each failure is one line on stderr and the termination message ("stage train failed: ...", "stage train
+stopped: SIGTERM ...", "usage error: ..."), without secrets; a result already written stays the termination message.`;
 
 export const trainerCommand: Command = {
   name: "trainer",
@@ -40,7 +44,11 @@ export const trainerCommand: Command = {
         { env: process.env, stdout: process.stdout, stderr: process.stderr },
       );
     } catch (err) {
-      if (err instanceof TrainerUsageError) throw new UsageError(err.message);
+      if (err instanceof TrainerUsageError) {
+        // the operator shows the termination message as the failure's; without it, the usage text's tail would stand in
+        writeTerminationMessage(process.env, `usage error: ${err.message}`, jsonLogger({ out: process.stdout, err: process.stderr }));
+        throw new UsageError(err.message);
+      }
       throw err;
     }
   },

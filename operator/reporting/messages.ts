@@ -1,7 +1,10 @@
 // What a trainer reports, one schema for both paths: the HTTP endpoint (live progress and results) and the
 // container's termination message (final results, so they survive a lost POST or a garbage-collected pod).
 import { z } from "zod";
-import { checkResult, epochMetrics, MAX_EPOCH_HISTORY, testResults, type MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
+import {
+  checkResult, epochMetrics, MAX_EPOCH_HISTORY, testResults,
+  type EpochMetrics, type MemeExperimentStatus, type ReportedEpochMetrics, type ReportedTestResults, type TestResults,
+} from "../../api/v1alpha1/status.ts";
 import { STAGES } from "../../trainer-image/src/stages/plan.ts";
 
 export const progressReport = z.strictObject({
@@ -27,6 +30,55 @@ export const report = z.discriminatedUnion("kind", [progressReport, resultReport
 export type ProgressReport = z.infer<typeof progressReport>;
 export type ResultReport = z.infer<typeof resultReport>;
 export type Report = z.infer<typeof report>;
+
+const EPOCH_METRICS = ["trainLoss", "valLoss", "valAuroc", "valAccuracy", "valF1"] as const;
+type EpochMetric = (typeof EPOCH_METRICS)[number];
+
+/** What a metric without a value means, when the trainer did not say more. */
+const NO_VALUE: Record<EpochMetric | "auroc" | "loss", string> = {
+  trainLoss: "the training loss is not a number: training diverged",
+  valLoss: "the validation loss is not a number: the model's outputs diverged",
+  valAuroc: "AUROC is undefined: the validation split holds one class only, or a probability is not a number",
+  valAccuracy: "the validation accuracy is not a number",
+  valF1: "the validation F1 is not a number",
+  auroc: "AUROC is undefined: the split holds one class only, or a probability is not a number",
+  loss: "the loss is not a number",
+};
+
+/**
+ * An epoch as the trainer measured it, in the status' form: a metric that is not a finite number is left out and its
+ * reason given (the trainer's own, else what it means), so the epoch keeps every metric that has a value.
+ */
+export function reportedEpoch(m: EpochMetrics): ReportedEpochMetrics {
+  const out: ReportedEpochMetrics = { epoch: m.epoch };
+  const why: NonNullable<ReportedEpochMetrics["undefinedBecause"]> = {};
+  for (const k of EPOCH_METRICS) {
+    if (Number.isFinite(m[k])) out[k] = m[k];
+    else why[k] = (m.undefinedBecause?.[k] ?? NO_VALUE[k]).slice(0, 256);
+  }
+  return Object.keys(why).length ? { ...out, undefinedBecause: why } : out;
+}
+
+/** The other way, for gauges: a metric without a value is NaN. */
+export function measuredEpoch(m: ReportedEpochMetrics): EpochMetrics {
+  const { undefinedBecause, ...values } = m;
+  const nan = Object.fromEntries(EPOCH_METRICS.map((k) => [k, NaN])) as Record<EpochMetric, number>;
+  return { ...nan, ...values, ...(undefinedBecause && { undefinedBecause }) };
+}
+
+/** Test results in the status' form: auroc and loss without a value are left out, with their reasons. */
+export function reportedTest(t: TestResults): ReportedTestResults {
+  const { auroc, loss, undefinedBecause, ...rest } = t;
+  const why: NonNullable<ReportedTestResults["undefinedBecause"]> = {};
+  if (!Number.isFinite(auroc)) why.auroc = (undefinedBecause?.auroc ?? NO_VALUE.auroc).slice(0, 256);
+  if (loss !== undefined && !Number.isFinite(loss)) why.loss = (undefinedBecause?.loss ?? NO_VALUE.loss).slice(0, 256);
+  return {
+    ...rest,
+    ...(Number.isFinite(auroc) && { auroc }),
+    ...(loss !== undefined && Number.isFinite(loss) && { loss }),
+    ...(Object.keys(why).length && { undefinedBecause: why }),
+  };
+}
 
 /** Kubernetes keeps at most 4096 bytes of a termination message. */
 export const TERMINATION_MESSAGE_LIMIT = 4096;
@@ -77,11 +129,12 @@ export function applyReport(status: MemeExperimentStatus, r: Report, now: string
   const m = r.epochMetrics;
   if (m) {
     const epochs = [...(status.epochs ?? []).filter((e) => e.epoch !== m.epoch), m].sort((a, b) => a.epoch - b.epoch).slice(-MAX_EPOCH_HISTORY);
-    const best = epochs.reduce((b, e) => (e.valAuroc > b.valAuroc ? e : b));
     out.epochs = epochs;
-    if (status.bestValAuroc === undefined || best.valAuroc >= status.bestValAuroc) {
+    // epochs without an AUROC (one class in the validation split) are never the best
+    const best = epochs.reduce<ReportedEpochMetrics | undefined>((b, e) => (e.valAuroc !== undefined && (b === undefined || e.valAuroc > b.valAuroc!) ? e : b), undefined);
+    if (best && (status.bestValAuroc === undefined || best.valAuroc! >= status.bestValAuroc)) {
       out.bestEpoch = best.epoch;
-      out.bestValAuroc = best.valAuroc;
+      out.bestValAuroc = best.valAuroc!;
     }
   }
   return out;

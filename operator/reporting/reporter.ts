@@ -2,29 +2,36 @@
 // the pod's projected token, and the final result also written as the container's termination message, which the
 // operator reads before it lets the pod go. Never throws into training: a lost progress report is only logged.
 import { readFileSync, writeFileSync } from "node:fs";
-import { request } from "undici";
-import type { EpochMetrics } from "../../api/v1alpha1/status.ts";
+import { rootCertificates } from "node:tls";
+import { Agent, request } from "undici";
 import { REPORT_PATH } from "./server.ts";
 import { terminationMessage, type ProgressReport, type ResultReport } from "./messages.ts";
 
 export interface ReporterOptions {
   url?: string;
   tokenFile?: string;
+  /** the CA (PEM) an https url is verified with, besides the system's roots (MEMEOPS_REPORT_CA) */
+  ca?: string;
   terminationMessagePath?: string;
   timeoutMs?: number;
   warn?: (msg: string) => void;
 }
 
 export class Reporter {
-  constructor(private readonly o: ReporterOptions) {}
+  private readonly dispatcher?: Agent;
+
+  constructor(private readonly o: ReporterOptions) {
+    // Node's `ca` replaces the default roots: keep them, so a publicly signed endpoint still verifies.
+    if (o.ca) this.dispatcher = new Agent({ connect: { ca: [...rootCertificates, o.ca] } });
+  }
 
   /** From the environment the operator gives trainer pods (MEMEOPS_REPORT_URL, MEMEOPS_REPORT_TOKEN_FILE, ...). */
   static fromEnv(env: Record<string, string | undefined> = process.env, o: Pick<ReporterOptions, "timeoutMs" | "warn"> = {}): Reporter {
-    return new Reporter({ ...o, url: env.MEMEOPS_REPORT_URL, tokenFile: env.MEMEOPS_REPORT_TOKEN_FILE, terminationMessagePath: env.MEMEOPS_TERMINATION_MESSAGE_PATH });
+    return new Reporter({ ...o, url: env.MEMEOPS_REPORT_URL, tokenFile: env.MEMEOPS_REPORT_TOKEN_FILE, ca: env.MEMEOPS_REPORT_CA, terminationMessagePath: env.MEMEOPS_TERMINATION_MESSAGE_PATH });
   }
 
   /** Where training is; pass `epochMetrics` when an epoch has just finished. */
-  progress(p: Omit<ProgressReport, "kind"> & { epochMetrics?: EpochMetrics }): Promise<boolean> {
+  progress(p: Omit<ProgressReport, "kind">): Promise<boolean> {
     return this.post({ kind: "progress", ...p });
   }
 
@@ -53,6 +60,7 @@ export class Reporter {
         // A fresh connection per report: training blocks the event loop for longer than a server's keep-alive
         // timeout, so a pooled socket is often already closed by the other side ("other side closed").
         reset: true,
+        ...(this.dispatcher && { dispatcher: this.dispatcher }),
         headersTimeout: this.o.timeoutMs ?? 10_000,
         bodyTimeout: this.o.timeoutMs ?? 10_000,
       });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { auroc, classificationReport, confusion, f1OptimalThreshold, rates } from "../../../trainer-image/src/evaluation/metrics.ts";
+import { auroc, aurocUndefinedBecause, classificationReport, confusion, f1OptimalThreshold, rates } from "../../../trainer-image/src/evaluation/metrics.ts";
 
 /** O(n^2) definition: P(score of a positive > score of a negative) + 1/2 P(equal). */
 function pairwiseAuroc(scores: number[], labels: number[]): number {
@@ -68,6 +68,17 @@ describe("confusion matrix, rates, threshold", () => {
   it("F1-optimal threshold", () => {
     // at 0.4 every positive is caught: tp 3, fp 1 -> F1 6/7, the best
     expect(f1OptimalThreshold(probs, labels)).toBe(0.4);
+  });
+
+  it("no AUROC for one class or a probability that is not a number, and the report says why", () => {
+    expect(aurocUndefinedBecause([0.2, 0.9], [0, 0])).toBe("the labels hold one class only (0 positive, 2 negative)");
+    expect(aurocUndefinedBecause([0.2, NaN, 0.4], [0, 1, 1])).toBe("the probability of sample 1 is NaN, not a number");
+    expect(aurocUndefinedBecause([0.2, 0.9], [0, 1])).toBeUndefined();
+    expect(auroc([0.2, NaN, 0.4, 0.1], [0, 1, 1, 0])).toBeNaN();
+    const r = classificationReport([0.2, 0.9, 0.7], [1, 1, 1], 0.5);
+    expect(r.auroc).toBeNaN();
+    expect(r).toMatchObject({ accuracy: 2 / 3, recall: 2 / 3, undefinedBecause: { auroc: "the labels hold one class only (3 positive, 0 negative)" } });
+    expect(classificationReport(probs, labels).undefinedBecause).toBeUndefined();
   });
 
   it("report fits status.ts TestResults", () => {

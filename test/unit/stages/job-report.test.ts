@@ -1,9 +1,11 @@
-// What the trainer in a Job sends, in what order and how often; metrics the operator's schema refuses (NaN) are left
-// out and named instead of getting the whole report refused. Also the stage lists both commands accept.
+// What the trainer in a Job sends, in what order and how often; a metric without a value (NaN) is left out of its
+// epoch or test results with its reason, and everything else still reaches the status. Also the stage lists both
+// commands accept.
 import { describe, expect, it } from "vitest";
-import { progressReport, resultReport } from "../../../operator/reporting/messages.ts";
+import { applyReport, measuredEpoch, progressReport, reportedEpoch, resultReport } from "../../../operator/reporting/messages.ts";
+import { memeExperimentStatus, type MemeExperimentStatus } from "../../../api/v1alpha1/status.ts";
 import { ProgressSender, resultOf } from "../../../trainer-image/src/stages/job-report.ts";
-import { jsonLog } from "../../../trainer-image/src/stages/json-log.ts";
+import { jsonLogger } from "../../../operator/log.ts";
 import { stageListProblem } from "../../../trainer-image/src/stages/stage-list.ts";
 import type { RunResults } from "../../../trainer-image/src/stages/results.ts";
 import type { TrainEvent } from "../../../trainer-image/src/training/loop.ts";
@@ -11,7 +13,7 @@ import type { TrainEvent } from "../../../trainer-image/src/training/loop.ts";
 function recorder() {
   const out: string[] = [];
   const err: string[] = [];
-  const log = jsonLog({ write: (s: string) => out.push(s) }, { write: (s: string) => err.push(s) }, {}, () => new Date(0));
+  const log = jsonLogger({ out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => err.push(s) }, now: () => new Date(0) });
   return { log, out, err, warnings: () => err.map((l) => JSON.parse(l).msg as string) };
 }
 
@@ -68,15 +70,33 @@ describe("ProgressSender", () => {
     expect(reporter.sent.every((p, i) => i < 2 || p.totalEpochs === 2)).toBe(true);
   });
 
-  it("an epoch whose validation AUROC is NaN: reported without its metrics, and the log says why", async () => {
+  it("an epoch whose validation AUROC is NaN: every other metric reaches the status, AUROC absent with its reason", async () => {
     const reporter = slowReporter();
     const rec = recorder();
     const s = new ProgressSender(reporter, rec.log);
+    const oneClass = "the labels hold one class only (0 positive, 12 negative)";
     s.onTrainEvent({ type: "epoch", metrics: metrics(1, NaN), improved: false, bestEpoch: null, seconds: 1, samplesPerSecond: 1 });
+    s.onTrainEvent({ type: "epoch", metrics: { ...metrics(2, NaN), undefinedBecause: { valAuroc: oneClass } }, improved: false, bestEpoch: null, seconds: 1, samplesPerSecond: 1 });
     await reporter.deliverAll();
     await s.drained();
-    expect(reporter.sent).toEqual([{ kind: "progress", stage: "train", epoch: 1, message: "epoch 1 done" }]);
-    expect(rec.warnings()).toEqual([expect.stringMatching(/^report field epochMetrics left out: epochMetrics\.valAuroc: /)]);
+    expect(reporter.sent.map((p) => p.epochMetrics)).toEqual([
+      { epoch: 1, trainLoss: 0.6, valLoss: 0.65, valAccuracy: 0.6, valF1: 0.6, undefinedBecause: { valAuroc: expect.stringMatching(/^AUROC is undefined: the validation split holds one class only/) } },
+      { epoch: 2, trainLoss: 0.6, valLoss: 0.65, valAccuracy: 0.6, valF1: 0.6, undefinedBecause: { valAuroc: oneClass } },
+    ]);
+    expect(rec.warnings()).toEqual([]);
+    // into the status: both epochs kept, no best epoch while none has an AUROC, then the first that has one
+    let status: MemeExperimentStatus = {};
+    for (const p of reporter.sent) status = { ...status, ...applyReport(status, progressReport.parse(p), "t") };
+    expect(memeExperimentStatus.parse(status).epochs!.map((e) => [e.epoch, e.valLoss, e.valAuroc])).toEqual([[1, 0.65, undefined], [2, 0.65, undefined]]);
+    expect([status.bestEpoch, status.bestValAuroc]).toEqual([undefined, undefined]);
+    status = { ...status, ...applyReport(status, { kind: "progress", stage: "train", epochMetrics: reportedEpoch(metrics(3, 0.61)) }, "t") };
+    expect([status.bestEpoch, status.bestValAuroc]).toEqual([3, 0.61]);
+  });
+
+  it("a diverged loss: left out with its reason; gauges read NaN for what is absent", () => {
+    const m = reportedEpoch({ epoch: 4, trainLoss: NaN, valLoss: Infinity, valAuroc: 0.5, valAccuracy: 0.5, valF1: 0 });
+    expect(m).toEqual({ epoch: 4, valAuroc: 0.5, valAccuracy: 0.5, valF1: 0, undefinedBecause: { trainLoss: expect.stringContaining("diverged"), valLoss: expect.stringContaining("diverged") } });
+    expect(measuredEpoch(m)).toEqual({ epoch: 4, trainLoss: NaN, valLoss: NaN, valAuroc: 0.5, valAccuracy: 0.5, valF1: 0, undefinedBecause: m.undefinedBecause });
   });
 });
 
@@ -94,12 +114,14 @@ describe("resultOf", () => {
     expect(resultReport.parse({ kind: "result", ...r })).toMatchObject({ bestEpoch: 2, bestValAuroc: 0.8, test: { auroc: 0.75 } });
   });
 
-  it("a test split with one class (AUROC NaN): the rest is reported, the test results are named as left out", () => {
+  it("a test split with one class (AUROC NaN): the test results are reported without auroc, with its reason", () => {
     const rec = recorder();
-    const r = resultOf(results({ auroc: NaN }), rec.log)!;
-    expect(r.test).toBeUndefined();
-    expect(r).toMatchObject({ bestEpoch: 2, checks: [{ name: "better_than_random" }] });
-    expect(rec.warnings()).toEqual([expect.stringMatching(/^report field test left out: test\.auroc: /)]);
+    const r = resultOf({ ...results({ auroc: NaN }), bestValAuroc: NaN, test: { ...results({ auroc: NaN }).test!, undefinedBecause: { auroc: "the labels hold one class only (3 positive, 0 negative)" } } }, rec.log)!;
+    expect(resultReport.parse({ kind: "result", ...r })).toEqual({
+      kind: "result", bestEpoch: 2, checkpointUri: "/data/runs/x/checkpoints/epoch-0002", checks: [expect.objectContaining({ name: "better_than_random" })],
+      test: { accuracy: 0.7, precision: 0.7, recall: 0.7, f1: 0.7, threshold: 0.5, samples: 10, confusionMatrix: { tp: 1, tn: 1, fp: 1, fn: 1 }, undefinedBecause: { auroc: "the labels hold one class only (3 positive, 0 negative)" } },
+    });
+    expect(rec.warnings()).toEqual([]);
   });
 });
 

@@ -265,7 +265,9 @@ describe("memeops trainer: SIGTERM (a deleted Job, a preempted node)", () => {
       child.on("close", (c) => resolve(c));
     });
     expect(code).toBe(143);
-    expect(jsonLines(stderr).map((l) => l.msg)).toEqual(["memeops: SIGTERM; flushing the MLflow run (its owner sets its status)"]);
+    const stopped = "stage train stopped: SIGTERM (the pod was deleted or evicted, or the Job ran past runtime.activeDeadlineSeconds)";
+    expect(jsonLines(stderr).map((l) => l.msg)).toEqual(["memeops: SIGTERM; flushing the MLflow run (its owner sets its status)", stopped]);
+    expect(readFileSync(job!.termination, "utf8")).toBe(stopped);
     const expId = readdirSync(join(tmp, "mlruns-term")).find((d) => existsSync(join(tmp, "mlruns-term", d, runId)))!;
     const runDir = join(tmp, "mlruns-term", expId, runId);
     expect(readFileSync(join(runDir, "meta.yaml"), "utf8")).toMatch(/status: 1\b/); // RUNNING: the operator's to close

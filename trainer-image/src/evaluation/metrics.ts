@@ -1,6 +1,7 @@
 // Binary classification metrics on probabilities of class 1 and 0/1 labels.
 // AUROC is the Mann-Whitney U statistic with midranks, so tied scores count one half (all scores equal -> 0.5),
-// as sklearn's roc_auc_score. A split with one class only has no AUROC: NaN.
+// as sklearn's roc_auc_score. A split with one class only, or a score that is not a number, has no AUROC: NaN, and
+// aurocUndefinedBecause says which.
 import type { TestResults } from "../../../api/v1alpha1/status.ts";
 
 export interface Confusion {
@@ -10,7 +11,21 @@ export interface Confusion {
   fn: number;
 }
 
+/** Why these scores and labels have no AUROC; undefined when they have one. Labels other than 1 are negatives. */
+export function aurocUndefinedBecause(scores: ArrayLike<number>, labels: ArrayLike<number>): string | undefined {
+  let positives = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (!Number.isFinite(scores[i]!)) return `the probability of sample ${i} is ${scores[i]}, not a number`;
+    if (labels[i] === 1) positives++;
+  }
+  const negatives = scores.length - positives;
+  if (positives === 0 || negatives === 0) return `the labels hold one class only (${positives} positive, ${negatives} negative)`;
+  return undefined;
+}
+
 export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  // sorting by scores that are not numbers would give a number that means nothing
+  if (aurocUndefinedBecause(scores, labels)) return NaN;
   const n = scores.length;
   const order = [...Array(n).keys()].sort((a, b) => scores[a]! - scores[b]!);
   let positives = 0;
@@ -28,7 +43,6 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
     i = j + 1;
   }
   const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return NaN;
   return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
@@ -80,12 +94,14 @@ export function classificationReport(
   probs: ArrayLike<number>, labels: ArrayLike<number>, threshold = 0.5, loss?: number,
 ): TestResults {
   const c = confusion(probs, labels, threshold);
+  const undefinedAuroc = aurocUndefinedBecause(probs, labels);
   return {
-    auroc: auroc(probs, labels),
+    auroc: undefinedAuroc ? NaN : auroc(probs, labels),
     ...rates(c),
     ...(loss === undefined ? {} : { loss }),
     threshold,
     samples: probs.length,
     confusionMatrix: c,
+    ...(undefinedAuroc && { undefinedBecause: { auroc: undefinedAuroc } }),
   };
 }

@@ -1,15 +1,16 @@
 // What the trainer in a Job tells the operator, shaped by the operator's own schema (operator/reporting/messages.ts)
-// before it is sent, so a report is never refused for a metric that is not a number (AUROC of a one-class split):
-// such a field is left out and the log says which.
+// before it is sent. A metric without a value (AUROC of a one-class split, NaN here) is left out of its epoch or test
+// results with its reason (reportedEpoch, reportedTest), so the rest still arrive; a field the schema refuses anyway
+// is left out whole and the log says which.
 // Progress goes out in order, one report at a time: stage starts and epoch ends always; reports within an epoch at
 // most every `intervalMs`, and only when the previous one has been delivered (a training epoch runs without
 // yielding, so reports made during it leave when it yields; stale ones are not piled up).
 import type { Reporter } from "../../../operator/reporting/reporter.ts";
-import { progressReport, resultReport, type ProgressReport, type ResultReport } from "../../../operator/reporting/messages.ts";
+import { progressReport, reportedEpoch, reportedTest, resultReport, type ProgressReport, type ResultReport } from "../../../operator/reporting/messages.ts";
 import type { TrainEvent } from "../training/loop.ts";
 import type { RunResults } from "./results.ts";
 import type { Stage } from "./plan.ts";
-import type { JsonLog } from "./json-log.ts";
+import type { JsonLogger } from "../../../operator/log.ts";
 
 type Progress = Omit<ProgressReport, "kind">;
 
@@ -22,7 +23,7 @@ export class ProgressSender {
 
   constructor(
     private readonly reporter: Pick<Reporter, "progress">,
-    private readonly log: JsonLog,
+    private readonly log: JsonLogger,
     private readonly o: { intervalMs?: number; now?: () => number } = {},
   ) {}
 
@@ -48,7 +49,7 @@ export class ProgressSender {
       );
     } else if (e.type === "epoch") {
       const m = e.metrics;
-      this.send({ stage: "train", epoch: m.epoch, ...this.total(), epochMetrics: m, message: `epoch ${m.epoch} done${e.improved ? " (best so far)" : ""}` });
+      this.send({ stage: "train", epoch: m.epoch, ...this.total(), epochMetrics: reportedEpoch(m), message: `epoch ${m.epoch} done${e.improved ? " (best so far)" : ""}` });
     }
   }
 
@@ -68,14 +69,14 @@ export class ProgressSender {
 }
 
 /** The final result of the stages this Job ran, in the operator's schema (fields it would refuse are left out). */
-export function resultOf(r: RunResults, log: JsonLog): Omit<ResultReport, "kind"> | undefined {
+export function resultOf(r: RunResults, log: JsonLogger): Omit<ResultReport, "kind"> | undefined {
   const report = conform(resultReport, {
     kind: "result",
-    ...(r.test && { test: r.test }),
+    ...(r.test && { test: reportedTest(r.test) }),
     ...(r.checks && { checks: r.checks }),
     ...(r.checkpointUri && { checkpointUri: r.checkpointUri }),
     ...(r.bestEpoch !== undefined && { bestEpoch: r.bestEpoch }),
-    ...(r.bestValAuroc !== undefined && { bestValAuroc: r.bestValAuroc }),
+    ...(Number.isFinite(r.bestValAuroc) && { bestValAuroc: r.bestValAuroc }),
   }, log);
   if (!report) return undefined;
   const { kind: _kind, ...rest } = report;
@@ -87,7 +88,7 @@ interface Schema<T> {
 }
 
 /** The report if the schema takes it; else without the top-level fields it refuses (each named in a warning). */
-function conform<T>(schema: Schema<T>, report: Record<string, unknown>, log: JsonLog): T | undefined {
+function conform<T>(schema: Schema<T>, report: Record<string, unknown>, log: JsonLogger): T | undefined {
   let candidate = { ...report };
   for (let tries = 0; tries < 8; tries++) {
     const r = schema.safeParse(candidate);

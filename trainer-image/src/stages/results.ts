@@ -4,8 +4,10 @@
 import { writeFileAtomic } from "../training/atomic-write.ts";
 import type { MemeExperimentStatus } from "../../../api/v1alpha1/status.ts";
 import { MAX_EPOCH_HISTORY } from "../../../api/v1alpha1/status.ts";
-import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
+import type { EpochMetrics, TestResults } from "../../../api/v1alpha1/status.ts";
 import type { Stage } from "./plan.ts";
+import type { TrainEvent } from "../training/loop.ts";
+import type { Fields, Logger } from "../../../operator/log.ts";
 import type { PlotFiles } from "../evaluation/plots/write-plot.ts";
 import type { weightsSummary } from "./weights.ts";
 
@@ -13,8 +15,11 @@ export const RESULTS_FORMAT = "memeops.results/v1";
 
 export type StatusResults = Pick<MemeExperimentStatus, "epochs" | "bestEpoch" | "bestValAuroc" | "test" | "checks" | "checkpointUri">;
 
-export interface RunResults extends StatusResults {
+export interface RunResults extends Omit<StatusResults, "epochs" | "test"> {
   format: typeof RESULTS_FORMAT;
+  /** as measured: a metric without a value is NaN here, null in results.json (the status leaves it out, with its reason) */
+  epochs?: EpochMetrics[];
+  test?: TestResults;
   run: {
     experiment: string;
     mode: "train" | "evaluate" | "predict";
@@ -51,6 +56,12 @@ export async function writeResults(path: string, r: RunResults): Promise<void> {
 const f4 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "-" : x.toFixed(4));
 
 /** One readable line per epoch. */
+/** A training event as a JSON log line (no terminal, or in a Job): start, each epoch's end, early stop, end. */
+export function logTrainEvent(log: Pick<Logger, "info">, e: TrainEvent, fields: Fields = {}): void {
+  if (e.type === "step" || e.type === "checkpoint") return;
+  log.info(e.type === "epoch" ? `epoch ${e.metrics.epoch} done` : e.type, { ...fields, event: e.type, ...e, type: undefined });
+}
+
 export function formatEpoch(m: EpochMetrics, opts: { total: number; improved: boolean; seconds: number; samplesPerSecond: number }): string {
   return `epoch ${String(m.epoch).padStart(String(opts.total).length)}/${opts.total}  train_loss ${f4(m.trainLoss)}  ` +
     `val_loss ${f4(m.valLoss)}  val_auroc ${f4(m.valAuroc)}  val_acc ${f4(m.valAccuracy)}  val_f1 ${f4(m.valF1)}  ` +

@@ -9,22 +9,24 @@
 // stage Job must not mark the run FINISHED while later stages are still to come. Without MLFLOW_RUN_ID (MLflow was
 // down when the Job was built) the trainer's run is found or created by the experiment's UID and this process sets
 // its status, as `memeops run` does.
-// Exit codes: 0 success; 1 a stage failed or an enforced check failed; 2 usage (TrainerUsageError).
-import { mkdir, writeFile } from "node:fs/promises";
+// Exit codes: 0 success; 1 a stage failed (also by an uncaught exception or unhandled rejection) or an enforced check
+// failed; 143 SIGTERM; 2 usage (TrainerUsageError). Each failure is also the termination message (termination.ts).
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { MemeExperiment } from "../../../api/v1alpha1/memeexperiment.ts";
 import { API_VERSION, KIND } from "../../../api/v1alpha1/groupversion.ts";
 import { parseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import { loadOneExperiment } from "../../../api/load.ts";
 import { Reporter } from "../../../operator/reporting/reporter.ts";
-import { TERMINATION_MESSAGE_LIMIT } from "../../../operator/reporting/messages.ts";
 import { createTrackerFromEnv, installExitHandlers, type RunTracker, type TerminalStatus } from "../../../tracking/index.ts";
 import { describePlan, stagesFor, type Stage } from "./plan.ts";
 import { stageListProblem } from "./stage-list.ts";
 import { formatPrepareReport, prepare } from "./prepare.ts";
 import { runLocal } from "./run-local.ts";
-import { jsonLog, trackingLogger, type JsonLog, type LineSink } from "./json-log.ts";
+import { jsonLogger, type JsonLogger, type LineSink } from "../../../operator/log.ts";
 import { ProgressSender, resultOf } from "./job-report.ts";
+import { logTrainEvent } from "./results.ts";
+import { installEndingGuard, recordEnding } from "./termination.ts";
 
 /** A problem with how the trainer was started (arguments, environment, spec): exit code 2. */
 export class TrainerUsageError extends Error {}
@@ -50,17 +52,22 @@ export async function runTrainer(args: TrainerArgs, io: TrainerIo): Promise<numb
   const { env } = io;
   const dataDir = resolve(env.MEMEOPS_DATA_DIR || experiment.spec.dataset.storage.path);
   const workDir = jobWorkDir(dataDir, experiment.metadata);
-  const log = jsonLog(io.stdout, io.stderr, { experiment: experiment.metadata.name });
+  const log = jsonLogger({ out: io.stdout, err: io.stderr, base: { experiment: experiment.metadata.name } });
   const reporter = Reporter.fromEnv(env, { warn: (m) => log.warn(m, { component: "reporter" }) });
   const progress = new ProgressSender(reporter, log, { intervalMs: io.progressIntervalMs ?? 10_000 });
   const later = stages.filter((s) => s !== "prepare");
-  const mlflow = later.length ? openTracking(experiment, env, log) : undefined;
-
-  log.info(`memeops trainer: stages ${stages.join(", ")} of ${experiment.metadata.name} (${experiment.spec.mode}) in ${workDir}`, { stages, workDir, dataDir });
-  const plan = new Map(describePlan(experiment.spec).map((p) => [p.stage, p.text]));
   let code = 1;
   let resultWritten = false;
   let stage: Stage = stages[0]!;
+  const mlflow = later.length ? openTracking(experiment, env, log) : undefined;
+  // crashes outside the awaited chain (a callback's exception, a promise nobody awaits) and SIGTERM end here
+  let failureWritten = false;
+  const removeGuard = installEndingGuard({
+    env, log, stage: () => stage, messageWritten: () => resultWritten || failureWritten, exitsElsewhere: () => mlflow?.exitsOnCrash ?? false,
+  });
+
+  log.info(`memeops trainer: stages ${stages.join(", ")} of ${experiment.metadata.name} (${experiment.spec.mode}) in ${workDir}`, { stages, workDir, dataDir });
+  const plan = new Map(describePlan(experiment.spec).map((p) => [p.stage, p.text]));
   try {
     await mkdir(workDir, { recursive: true });
     if (stages.includes("prepare")) {
@@ -82,8 +89,7 @@ export async function runTrainer(args: TrainerArgs, io: TrainerIo): Promise<numb
         },
         onEvent: (e) => {
           progress.onTrainEvent(e);
-          if (e.type === "epoch") log.info(`epoch ${e.metrics.epoch} done`, { stage: "train", event: "epoch", ...e, type: undefined });
-          else if (e.type === "start" || e.type === "early_stop" || e.type === "end") log.info(e.type, { stage: "train", event: e.type, ...e, type: undefined });
+          logTrainEvent(log, e, { stage: "train" });
         },
         ...(mlflow && { tracker: mlflow.tracker }),
       });
@@ -99,15 +105,15 @@ export async function runTrainer(args: TrainerArgs, io: TrainerIo): Promise<numb
       }
     }
     return (code = 0);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    log.error(`stage ${stage} failed: ${message}`, { stage, ...(err instanceof Error && err.stack && { stack: err.stack }) });
-    // the operator shows this as the failure's message; a result already written stays the termination message
-    if (!resultWritten) await writeTerminationError(env, `stage ${stage} failed: ${message}`, log);
-    return (code = 1);
+  } catch (error) {
+    // the operator shows this as the failure's message
+    code = recordEnding("StageFailed", { stage, error, env, log, messageWritten: resultWritten });
+    failureWritten = true;
+    return code;
   } finally {
     await progress.drained();
     await mlflow?.close(code === 0 ? "FINISHED" : "FAILED");
+    removeGuard();
   }
 }
 
@@ -147,10 +153,12 @@ function checkStages(names: string[], experiment: MemeExperiment): Stage[] {
 
 interface Tracking {
   tracker: RunTracker;
+  /** its exit handlers are installed: they flush the run on a crash or SIGTERM, then exit */
+  readonly exitsOnCrash: boolean;
   close(status: TerminalStatus): Promise<void>;
 }
 
-function openTracking(experiment: MemeExperiment, env: TrainerIo["env"], log: JsonLog): Tracking | undefined {
+function openTracking(experiment: MemeExperiment, env: TrainerIo["env"], log: JsonLogger): Tracking | undefined {
   if (!env.MLFLOW_TRACKING_URI) return undefined;
   const { metadata, spec } = experiment;
   let tracker: RunTracker;
@@ -160,7 +168,7 @@ function openTracking(experiment: MemeExperiment, env: TrainerIo["env"], log: Js
       runName: metadata.name,
       ...(metadata.uid && { ownerUid: metadata.uid }),
       tags: { "memeops.io/experiment": metadata.name, "memeops.io/mode": spec.mode, "mlflow.source.type": "JOB" },
-    }, { env, logger: trackingLogger(log), finishTimeoutMs: 20_000 });
+    }, { env, logger: log.with({ component: "mlflow" }), finishTimeoutMs: 20_000 });
   } catch (err) {
     throw new TrainerUsageError(`MLFLOW_TRACKING_URI: ${(err as Error).message}`);
   }
@@ -176,13 +184,18 @@ function openTracking(experiment: MemeExperiment, env: TrainerIo["env"], log: Js
         },
       }
     : tracker;
-  const removeExitHandlers = installExitHandlers(finishable, { logger: trackingLogger(log) });
+  const removeExitHandlers = installExitHandlers(finishable, { logger: log.with({ component: "mlflow" }) });
+  let exitsOnCrash = true;
   void tracker.start();
   return {
     tracker,
+    get exitsOnCrash() {
+      return exitsOnCrash;
+    },
     async close(status) {
       const ok = await finishable.finish(status, { timeoutMs: 20_000 });
       removeExitHandlers();
+      exitsOnCrash = false;
       const what = attached ? "logged (its final status is the operator's to set)" : status;
       log.info(ok ? `mlflow: run ${tracker.runId} ${what}` : `mlflow: run ${tracker.runId ?? "(never opened)"} not complete: see the warnings above`,
         { component: "mlflow", runId: tracker.runId, ...(tracker.dropped && { dropped: tracker.dropped }) });
@@ -199,15 +212,5 @@ async function flushWithin(tracker: RunTracker, timeoutMs: number): Promise<bool
     const left = deadline - Date.now();
     if (left <= 0) return false;
     await new Promise((r) => setTimeout(r, Math.min(1000, left)));
-  }
-}
-
-async function writeTerminationError(env: TrainerIo["env"], message: string, log: JsonLog): Promise<void> {
-  const path = env.MEMEOPS_TERMINATION_MESSAGE_PATH;
-  if (!path) return;
-  try {
-    await writeFile(path, Buffer.from(message).subarray(0, TERMINATION_MESSAGE_LIMIT - 1));
-  } catch (err) {
-    log.warn(`termination message not written: ${(err as Error).message}`);
   }
 }

@@ -6,7 +6,7 @@ import { createModel } from "../models/registry.ts";
 import { parameterCount, type Model } from "../models/model.ts";
 import { train, type TrainEvent, type TrainResult } from "../training/loop.ts";
 import type { Log } from "../data/log.ts";
-import { loadPreparedSource, preparedDims } from "./prepared-source.ts";
+import { loadPreparedSource, preparedDims, type PreparedSource } from "./prepared-source.ts";
 import { loadInitialWeights, type InitialWeightsLoad } from "./weights.ts";
 
 export interface TrainStageOptions {
@@ -32,7 +32,11 @@ export async function runTrainStage(spec: MemeExperimentSpec, opts: TrainStageOp
   const dims = await preparedDims(prepared);
   const trainSplit = await loadPreparedSource(prepared, "train");
   const validation = await loadPreparedSource(prepared, "validation");
-  const model = createModel(spec.model.name, spec.model.size, dims, { seed: spec.training.seed });
+  checkStoppingMetric(spec.training.earlyStopping.metric, validation);
+  const model = createModel(spec.model.name, spec.model.size, dims, {
+    seed: spec.training.seed,
+    ...(spec.model.poolerActivation ? { poolerActivation: spec.model.poolerActivation } : {}),
+  });
   try {
     const weights = spec.model.initialWeights
       ? await loadInitialWeights(model, spec.model.initialWeights, { workDir: opts.workDir, ...(opts.log ? { log: opts.log } : {}) })
@@ -50,4 +54,21 @@ export async function runTrainStage(spec: MemeExperimentSpec, opts: TrainStageOp
     model.dispose();
     throw e;
   }
+}
+
+/**
+ * Early stopping on an epoch without a value for its metric (NaN) counts it as no improvement (training/
+ * early-stopping.ts): a diverged run stops after `patience` epochs and keeps its best epoch. AUROC of a validation
+ * split with one class has no value in any epoch, so no epoch could ever be the best: refused before training.
+ */
+export function checkStoppingMetric(metric: MemeExperimentSpec["training"]["earlyStopping"]["metric"], validation: PreparedSource): void {
+  if (metric !== "val_auroc") return;
+  const labelled = validation.items.filter((i) => i.label !== null);
+  const positives = labelled.filter((i) => i.label === 1).length;
+  const negatives = labelled.length - positives;
+  if (positives > 0 && negatives > 0) return;
+  throw new Error(
+    `spec.training.earlyStopping.metric val_auroc: the validation split holds one class only (${positives} positive, ${negatives} negative), ` +
+      "so AUROC has no value in any epoch and no epoch could be the best; stop on val_loss instead, or give the validation split both classes",
+  );
 }

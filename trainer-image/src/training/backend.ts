@@ -24,6 +24,8 @@ const HINTS: Partial<Record<BackendChoice, string>> = {
 const errorText = (e: unknown) => (e instanceof Error ? e.message.split("\n")[0]! : String(e));
 
 async function tryNative(pkg: string): Promise<void> {
+  // TensorFlow's C++ info lines would go to stderr, which holds the trainer's JSON lines only
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   await import(pkg); // registers the "tensorflow" backend
   if (!(await tf.setBackend("tensorflow"))) throw new Error(`${pkg} loaded but backend "tensorflow" did not initialise`);
 }
