@@ -138,7 +138,7 @@ async function memory(op: OperatorProcess) {
 }
 async function requestsByVerb(op: OperatorProcess): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const m of (await op.metrics()).matchAll(/^memeops_operator_api_requests\{verb="([^"]+)"\} (\S+)$/gm)) out[m[1]!] = Number(m[2]);
+  for (const m of (await op.metrics()).matchAll(/^memeops_operator_api_requests_total\{verb="([^"]+)"\} (\S+)$/gm)) out[m[1]!] = Number(m[2]);
   return out;
 }
 async function phases(ns: string): Promise<Record<string, number>> {

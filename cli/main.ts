@@ -12,13 +12,16 @@ const commands: Record<string, () => Promise<Command>> = {
   trainer: async () => (await import("./commands/trainer.ts")).trainerCommand,
 };
 
+// The operator image carries only the operator's packages: a command whose modules are absent is listed as such.
 async function usage(): Promise<string> {
-  const all = await Promise.all(Object.values(commands).map((load) => load()));
-  const width = Math.max(...all.map((c) => c.name.length));
+  const names = Object.keys(commands);
+  const loaded = await Promise.allSettled(names.map((name) => commands[name]!()));
+  const width = Math.max(...names.map((n) => n.length));
   return [
     "Usage: memeops COMMAND [ARGS]   (memeops COMMAND --help for details)",
     "",
-    ...all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...loaded.map((r, i) =>
+      `  ${names[i]!.padEnd(width)}  ${r.status === "fulfilled" ? r.value.summary : "(not available here: its packages are not installed)"}`),
   ].join("\n");
 }
 

@@ -18,6 +18,7 @@ import type { Logger } from "./log.ts";
 import { CONTROLLER, OperatorMetrics } from "./metrics.ts";
 import { TokenAuthenticator } from "./reporting/authenticator.ts";
 import { REPORT_PATH, reportHandler } from "./reporting/server.ts";
+import { httpsServer, readKeyPair, readTrustedCa, type ReportTls } from "./reporting/tls.ts";
 import { MlflowRuns } from "./tracking/mlflow-runs.ts";
 
 export interface ManagerOptions extends ControllerSettings {
@@ -28,6 +29,8 @@ export interface ManagerOptions extends ControllerSettings {
   healthPort?: number;
   /** where trainers POST reports; undefined: no endpoint */
   reportPort?: number;
+  /** serve the report endpoint over HTTPS with this pair (and tell trainers its CA); undefined: plain HTTP */
+  reportTls?: ReportTls;
   bindAddress?: string;
   leaderElect?: boolean;
   leaseNamespace?: string;
@@ -53,10 +56,13 @@ export interface Manager {
 }
 
 export async function startManager(o: ManagerOptions): Promise<Manager> {
-  const client = new KubeClient(await loadConnection(o.kubeconfig));
+  // TLS files are read before anything starts: a missing one stops the operator with the file named.
+  if (o.reportTls) readKeyPair(o.reportTls);
+  const reportCa = readTrustedCa(o.reportTls);
+  const metrics = new OperatorMetrics();
+  const client = new KubeClient(await loadConnection(o.kubeconfig), (verb) => metrics.apiRequests.inc({ verb }));
   const log = o.log;
   const identity = o.identity ?? defaultIdentity();
-  const metrics = new OperatorMetrics();
   const nss = o.namespaces?.length ? o.namespaces : [undefined];
   const resyncMs = o.resyncMs ?? 300_000;
   const experiments = new Informer<ExperimentObject>(client, { name: "memeexperiments", paths: nss.map((n) => paths.experiments(n)), resyncMs, log });
@@ -76,7 +82,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
     metrics,
     log,
     events: apiEventRecorder(client, "memeops-operator", identity, log),
-    settings: { ...o, resyncMs },
+    settings: { ...o, resyncMs, reportCa },
   });
 
   const enqueue = (kind: string) => (_type: InformerEvent, obj: KubeObject) => {
@@ -94,6 +100,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   const workers: Promise<void>[] = [];
   const startWorkers = () => {
     leading = true;
+    metrics.leader.set(1);
     for (let i = 0; i < (o.workers ?? 4); i++) workers.push(worker());
   };
   const worker = async () => {
@@ -123,15 +130,16 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
     const counts = new Map<string, number>(PHASES.map((p) => [p, 0]));
     for (const e of experiments.list()) if (e.status?.phase) counts.set(e.status.phase, (counts.get(e.status.phase) ?? 0) + 1);
     for (const [phase, n] of counts) metrics.experiments.set({ phase }, n);
-    for (const [verb, n] of client.requests) metrics.apiRequests.set({ verb }, n);
   }, 2_000);
   phaseTimer.unref();
 
   const host = o.bindAddress ?? "0.0.0.0";
   const servers: Server[] = [];
-  const listen = async (port: number | undefined, handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>) => {
+  type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+  const listen = async (port: number | undefined, handler: Handler, tls?: ReportTls) => {
     if (port === undefined) return undefined;
-    const server = createServer((req, res) => void handler(req, res));
+    const serve = (req: IncomingMessage, res: ServerResponse) => void handler(req, res);
+    const server = tls ? httpsServer(tls, serve, { warn: (msg, fields) => log.warn(msg, fields) }) : createServer(serve);
     servers.push(server);
     await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
     return (server.address() as AddressInfo).port;
@@ -148,7 +156,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
       if (req.url === "/readyz") return void (synced() ? res.writeHead(200).end("ok") : res.writeHead(503).end("informers not synced"));
       res.writeHead(404).end();
     }),
-    report: await listen(o.reportPort, (req, res) => (req.url === REPORT_PATH ? reports(req, res) : void res.writeHead(404).end())),
+    report: await listen(o.reportPort, (req, res) => (req.url === REPORT_PATH ? reports(req, res) : void res.writeHead(404).end()), o.reportTls),
   };
 
   let resolveDone!: () => void;
@@ -157,6 +165,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   const stop = async () => {
     if (stopped.signal.aborted) return done;
     stopped.abort();
+    metrics.leader.set(0);
     queue.shutdown();
     // Workers finish the reconcile they are in; one stuck for 10 s is not waited for (nor is its timer kept alive:
     // a pending timer would hold the process open after everything else stopped).

@@ -39,12 +39,14 @@ export class OperatorMetrics {
   readonly epochsCompleted = new Counter({ name: "memeops_epochs_completed_total", help: "Training epochs reported by trainers", registers: [this.registry] });
   readonly valAuroc = new Gauge({ name: "memeops_experiment_val_auroc", help: "Best validation AUROC", labelNames: ["namespace", "name"], registers: [this.registry] });
   readonly testAuroc = new Gauge({ name: "memeops_experiment_test_auroc", help: "Test AUROC", labelNames: ["namespace", "name"], registers: [this.registry] });
-  readonly apiRequests = new Gauge({ name: "memeops_operator_api_requests", help: "Requests sent to the API server, by verb", labelNames: ["verb"], registers: [this.registry] });
+  readonly apiRequests = new Counter({ name: "memeops_operator_api_requests_total", help: "Requests sent to the API server, by verb", labelNames: ["verb"], registers: [this.registry] });
+  readonly leader = new Gauge({ name: "memeops_operator_leader", help: "1 while this replica is the leader (reconciles), else 0; 1 without leader election", registers: [this.registry] });
   // For the Grafana dashboards (charts/memeops/dashboards): failures by reason, GPU hours, per-epoch curves.
   readonly failures = new Counter({ name: "memeops_experiment_failures_total", help: "Experiments that turned Failed, by reason", labelNames: ["reason"], registers: [this.registry] });
   readonly gpuSeconds = new Counter({ name: "memeops_gpu_seconds_total", help: "GPU time of finished trainer Jobs (wall time x GPUs requested)", labelNames: ["namespace", "stage"], registers: [this.registry] });
-  readonly epoch = new Gauge({ name: "memeops_experiment_epoch", help: "Last finished training epoch", labelNames: ["namespace", "name"], registers: [this.registry] });
-  readonly epochMetric = new Gauge({ name: "memeops_experiment_epoch_metric", help: "Metrics of the last finished epoch", labelNames: ["namespace", "name", "metric"], registers: [this.registry] });
+  // Set by the leader from status.epochs as it reconciles, so exactly one replica exports an experiment's series.
+  readonly epoch = new Gauge({ name: "memeops_experiment_epoch", help: "Last finished training epoch (status.epochs)", labelNames: ["namespace", "name"], registers: [this.registry] });
+  readonly epochMetric = new Gauge({ name: "memeops_experiment_epoch_metric", help: "Metrics of the last finished epoch (status.epochs)", labelNames: ["namespace", "name", "metric"], registers: [this.registry] });
 
   constructor(o: { defaultMetrics?: boolean } = {}) {
     if (o.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -52,6 +54,7 @@ export class OperatorMetrics {
     // As controller-runtime does: every result starts at 0, so rate() and alerts work before the first error.
     for (const result of ["success", "error", "requeue_after"]) this.reconcileTotal.inc({ controller: CONTROLLER, result }, 0);
     this.reconcileErrors.inc({ controller: CONTROLLER }, 0);
+    this.leader.set(0);
   }
 
   queue(name: string): QueueMetrics {

@@ -11,6 +11,8 @@ export const GRID_EXTRACTORS = ["pixels", "resnet", "clip"] as const;
 export const DETECTOR_EXTRACTORS = ["fasterrcnn", "fasterrcnn_vg"] as const;
 export const MODELS = ["vilbert_facebook", "vilbert_hf"] as const;
 export const MODEL_SIZES = ["base", "small", "tiny"] as const;
+/** What the two poolers apply after their Dense: tanh (BERT's pooler) or ReLU (vilbert-multi-task's BertTextPooler/BertImagePooler). */
+export const POOLER_ACTIVATIONS = ["tanh", "relu"] as const;
 export const LOSSES = ["ce", "focal", "label_smoothing", "focal_smoothing"] as const;
 export const EARLY_STOPPING_METRICS = ["val_auroc", "val_loss", "val_f1", "val_accuracy"] as const;
 export const MAX_GRID_SIDE = 12;
@@ -144,6 +146,10 @@ export const modelSpec = z.strictObject({
   name: z.enum(MODELS).default("vilbert_facebook").describe("architecture, from the model registry"),
   size: z.enum(MODEL_SIZES).default("base").describe("base as published; small and tiny for CPUs"),
   initialWeights: initialWeights.optional().describe("start from a checkpoint instead of random weights"),
+  poolerActivation: z.enum(POOLER_ACTIVATIONS).optional().describe(
+    "train: the poolers' activation; default per architecture: relu for vilbert_facebook (as Facebook's published " +
+      "weights were trained), tanh for vilbert_hf. Evaluate and predict use the activation their checkpoint records",
+  ),
 });
 
 // ---------------------------------------------------------------- training
@@ -191,9 +197,30 @@ export const trackingSpec = z.strictObject({
 });
 
 // ---------------------------------------------------------------- resources and scheduling
+/**
+ * A Kubernetes extended resource name, as the API server checks one in a container's resources: DOMAIN/NAME, the
+ * domain a DNS subdomain outside kubernetes.io (Kubernetes' own resources), NAME a qualified name of at most 63
+ * characters. Also validates the operator's --gpu-resource-name.
+ */
+export const extendedResourceName = () =>
+  withRules(
+    str(253).regex(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+      "must be an extended resource name such as nvidia.com/gpu or amd.com/gpu (DOMAIN/NAME)",
+    ),
+    [
+      {
+        cel: "!self.contains('kubernetes.io/')",
+        holds: (name: string) => !name.includes("kubernetes.io/"),
+        message: "must not be in the kubernetes.io domain, which is Kubernetes' own",
+      },
+    ],
+  );
+
 export const resourcesSpec = z.strictObject({
   gpus: z.int().min(0).max(64).default(1),
-  gpuResourceName: str(253).default("nvidia.com/gpu"),
+  // No default here: unset means the operator's --gpu-resource-name, so one cluster-wide setting can change it.
+  gpuResourceName: extendedResourceName().optional().describe("extended resource the GPUs are requested as, DOMAIN/NAME (e.g. amd.com/gpu); default: the operator's --gpu-resource-name, nvidia.com/gpu unless set"),
   cpu: quantity().default("4"),
   memory: quantity().default("16Gi"),
 });

@@ -1,9 +1,12 @@
 // `memeops operator`: the controller process (the chart's Deployment runs this). Every flag has an environment
 // variable, so a Helm chart can set either.
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
+import { extendedResourceName } from "../../api/v1alpha1/spec.ts";
 import { parseKeyValues } from "../../operator/builders/annotations.ts";
+import { DEFAULT_GPU_RESOURCE_NAME } from "../../operator/builders/job.ts";
 import { jsonLogger } from "../../operator/log.ts";
 import { startManager } from "../../operator/manager.ts";
+import type { ReportTls } from "../../operator/reporting/tls.ts";
 
 const help = `Usage: memeops operator [flags]
 
@@ -15,9 +18,17 @@ Watch MemeExperiments, create the Jobs of their stages, and write their status b
   --report-port N             trainer reports, POST /v1/report (env MEMEOPS_REPORT_PORT; default 8082)
   --report-url URL            the URL trainer pods reach that port at (env MEMEOPS_REPORT_URL),
                               e.g. http://memeops-operator.memeops-system.svc:8082
+  --report-tls-cert FILE      serve the report port over HTTPS with this certificate (PEM; env
+  --report-tls-key FILE       MEMEOPS_REPORT_TLS_CERT, MEMEOPS_REPORT_TLS_KEY); both or neither; re-read
+                              when the files change (a renewed Secret). The report URL is then https://
+  --report-tls-ca FILE        the CA trainers verify that certificate with, passed to them as
+                              MEMEOPS_REPORT_CA (env MEMEOPS_REPORT_TLS_CA; default: the system's roots)
   --leader-elect              elect a leader on a Lease (env MEMEOPS_LEADER_ELECT=true)
   --leader-election-namespace the Lease's namespace (env POD_NAMESPACE; default "default")
   --trainer-image IMG         default trainer image (env MEMEOPS_TRAINER_IMAGE)
+  --gpu-resource-name NAME    extended resource GPUs are requested as when an experiment leaves
+                              spec.resources.gpuResourceName unset (env MEMEOPS_GPU_RESOURCE_NAME;
+                              default nvidia.com/gpu), e.g. amd.com/gpu
   --mlflow-uri URI            default MLflow tracking URI (env MEMEOPS_MLFLOW_URI)
   --pod-labels k=v,k2=v2      labels added to every trainer pod (env MEMEOPS_POD_LABELS)
   --workers N                 concurrent reconciles (default 4)
@@ -31,6 +42,24 @@ const port = (v: string | undefined, fallback: number) => {
   return n;
 };
 
+/** The same check the CRD applies to spec.resources.gpuResourceName, so the flag cannot name what a Pod may not request. */
+export function gpuResourceName(value: string): string {
+  const r = extendedResourceName().safeParse(value);
+  if (!r.success) throw new UsageError(`--gpu-resource-name (env MEMEOPS_GPU_RESOURCE_NAME): ${JSON.stringify(value)} ${r.error.issues.map((i) => i.message).join("; ")}`);
+  return r.data;
+}
+
+/** The report endpoint's TLS files: a certificate needs its key (and the other way round), and trainers an https URL. */
+export function reportTls(certFile: string | undefined, keyFile: string | undefined, caFile: string | undefined, reportUrl: string | undefined): ReportTls | undefined {
+  if (!certFile && !keyFile) {
+    if (caFile) throw new UsageError("--report-tls-ca needs --report-tls-cert and --report-tls-key");
+    return undefined;
+  }
+  if (!certFile || !keyFile) throw new UsageError(`--report-tls-cert and --report-tls-key go together: only ${certFile ? "--report-tls-cert" : "--report-tls-key"} is set`);
+  if (reportUrl && !reportUrl.startsWith("https://")) throw new UsageError(`--report-url must be https:// when the report port serves TLS: ${reportUrl}`);
+  return { certFile, keyFile, ...(caFile && { caFile }) };
+}
+
 export const operatorCommand: Command = {
   name: "operator",
   summary: "run the operator (reconciles MemeExperiments into Jobs)",
@@ -43,9 +72,13 @@ export const operatorCommand: Command = {
       "health-port": { type: "string" },
       "report-port": { type: "string" },
       "report-url": { type: "string" },
+      "report-tls-cert": { type: "string" },
+      "report-tls-key": { type: "string" },
+      "report-tls-ca": { type: "string" },
       "leader-elect": { type: "boolean" },
       "leader-election-namespace": { type: "string" },
       "trainer-image": { type: "string" },
+      "gpu-resource-name": { type: "string" },
       "mlflow-uri": { type: "string" },
       "pod-labels": { type: "string" },
       workers: { type: "string" },
@@ -61,12 +94,14 @@ export const operatorCommand: Command = {
       healthPort: port(f["health-port"] ?? env.MEMEOPS_HEALTH_PORT, 8081),
       reportPort: port(f["report-port"] ?? env.MEMEOPS_REPORT_PORT, 8082),
       reportUrl: f["report-url"] ?? env.MEMEOPS_REPORT_URL,
+      reportTls: reportTls(f["report-tls-cert"] ?? env.MEMEOPS_REPORT_TLS_CERT, f["report-tls-key"] ?? env.MEMEOPS_REPORT_TLS_KEY, f["report-tls-ca"] ?? env.MEMEOPS_REPORT_TLS_CA, f["report-url"] ?? env.MEMEOPS_REPORT_URL),
       leaderElect: f["leader-elect"] ?? env.MEMEOPS_LEADER_ELECT === "true",
       leaseNamespace: f["leader-election-namespace"] ?? env.POD_NAMESPACE ?? "default",
       leaseDurationMs: env.MEMEOPS_LEASE_DURATION_MS ? Number(env.MEMEOPS_LEASE_DURATION_MS) : undefined,
       renewDeadlineMs: env.MEMEOPS_RENEW_DEADLINE_MS ? Number(env.MEMEOPS_RENEW_DEADLINE_MS) : undefined,
       retryPeriodMs: env.MEMEOPS_RETRY_PERIOD_MS ? Number(env.MEMEOPS_RETRY_PERIOD_MS) : undefined,
       trainerImage: f["trainer-image"] ?? env.MEMEOPS_TRAINER_IMAGE ?? "ghcr.io/memeops/trainer:latest",
+      gpuResourceName: gpuResourceName(f["gpu-resource-name"] ?? env.MEMEOPS_GPU_RESOURCE_NAME ?? DEFAULT_GPU_RESOURCE_NAME),
       defaultTrackingUri: f["mlflow-uri"] ?? env.MEMEOPS_MLFLOW_URI,
       podLabels: parseKeyValues(f["pod-labels"] ?? env.MEMEOPS_POD_LABELS),
       workers: f.workers ? Number(f.workers) : undefined,

@@ -20,6 +20,7 @@ Environment:
   MEMEOPS_REPORT_URL                the operator's report endpoint: progress at each stage start, within and at the
                                     end of each epoch, and the final result (POST /v1/report)
   MEMEOPS_REPORT_TOKEN_FILE         the projected service-account token sent as the bearer credential
+  MEMEOPS_REPORT_CA                 the CA (PEM) an https report URL is verified with (operator --report-tls-ca)
   MEMEOPS_TERMINATION_MESSAGE_PATH  the result as JSON (or the error, when there is no result) for the operator
   MLFLOW_TRACKING_URI               log params, per-epoch and test metrics, checks and artifacts to MLflow
   MLFLOW_RUN_ID                     the operator's run: logged into, its final status left to the operator

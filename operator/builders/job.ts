@@ -14,10 +14,17 @@ export const TERMINATION_MESSAGE_PATH = "/dev/termination-log";
 /** Where the trainer reads tokenSecret files: SECRETS_DIR/<secret name>/<key> (trainer-image/src/data/hf-token.ts). */
 export const SECRETS_DIR = "/var/run/secrets/memeops";
 
+/** The GPUs' extended resource name when neither the experiment nor the operator (--gpu-resource-name) names one. */
+export const DEFAULT_GPU_RESOURCE_NAME = "nvidia.com/gpu";
+
 export interface OperatorJobSettings {
   trainerImage: string;
+  /** GPUs' extended resource name for experiments that leave spec.resources.gpuResourceName unset (--gpu-resource-name) */
+  gpuResourceName?: string;
   /** where trainers POST progress; unset: they report only through the termination message */
   reportUrl?: string;
+  /** CA (PEM) trainers verify an https reportUrl with (operator flag --report-tls-ca); unset: the system's roots */
+  reportCa?: string;
   /** labels added to every trainer pod (operator flag --pod-labels) */
   podLabels?: Record<string, string>;
 }
@@ -85,7 +92,8 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
   };
   const podAnnotations = parseKeyValues(exp.annotations?.[POD_ANNOTATIONS_ANNOTATION]);
   const storage = spec.dataset.storage;
-  const gpus = spec.resources.gpus > 0 ? { [spec.resources.gpuResourceName]: String(spec.resources.gpus) } : {};
+  const gpuResource = spec.resources.gpuResourceName ?? settings.gpuResourceName ?? DEFAULT_GPU_RESOURCE_NAME;
+  const gpus = spec.resources.gpus > 0 ? { [gpuResource]: String(spec.resources.gpus) } : {};
   const resources = { cpu: spec.resources.cpu, memory: spec.resources.memory, ...gpus };
   const env: { name: string; value: string }[] = [
     { name: "MEMEOPS_EXPERIMENT", value: JSON.stringify({ metadata: { name: exp.name, namespace: exp.namespace, uid: exp.uid }, spec: trainerSpec(spec, resolved) }) },
@@ -99,6 +107,7 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
   ];
   if (settings.reportUrl) {
     env.push({ name: "MEMEOPS_REPORT_URL", value: settings.reportUrl }, { name: "MEMEOPS_REPORT_TOKEN_FILE", value: `${REPORT_TOKEN_DIR}/token` });
+    if (settings.reportCa) env.push({ name: "MEMEOPS_REPORT_CA", value: settings.reportCa });
   }
   if (resolved.tracking) {
     env.push({ name: "MLFLOW_TRACKING_URI", value: resolved.tracking.uri }, { name: "MLFLOW_EXPERIMENT_NAME", value: resolved.tracking.experimentName });

@@ -19,6 +19,7 @@ import type { Logger } from "../log.ts";
 import type { OperatorMetrics } from "../metrics.ts";
 import { computeStatus, isTerminal, transitionEvents, type Observation, type ObservedUnit } from "../status/compute.ts";
 import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
+import { measuredEpoch } from "../reporting/messages.ts";
 
 export const EXPERIMENT_FINALIZER = "memeops.io/cleanup";
 /** Set once the MLflow run has been closed, so a terminal experiment does not call MLflow on every resync. */
@@ -224,6 +225,7 @@ export class MemeExperimentController {
   private async writeStatus(exp: ExperimentObject, obs: Observation): Promise<MemeExperimentStatus> {
     const before = exp.status ?? {};
     const after = computeStatus(obs);
+    this.exportStatus(exp, after);
     const patch = topLevelMergePatch(before as Record<string, unknown>, after as Record<string, unknown>);
     if (Object.keys(patch).length === 0) return after;
     try {
@@ -234,8 +236,18 @@ export class MemeExperimentController {
     }
     for (const e of transitionEvents(before, after)) this.d.events.event(exp, e.type, e.reason, e.message);
     if (after.phase === "Failed" && before.phase !== "Failed") this.d.metrics.failures.inc({ reason: after.failure?.reason ?? "Failed" });
-    this.d.metrics.setExperimentScores(exp.metadata.namespace ?? "", exp.metadata.name, after.bestValAuroc, after.test?.auroc);
     return after;
+  }
+
+  /**
+   * The experiment's gauges, from its status: set on every reconcile (only the leader reconciles), whether or not the
+   * status changed, so a new leader exports them too and a standby never does.
+   */
+  private exportStatus(exp: ExperimentObject, status: MemeExperimentStatus): void {
+    const ns = exp.metadata.namespace ?? "";
+    this.d.metrics.setExperimentScores(ns, exp.metadata.name, status.bestValAuroc, status.test?.auroc);
+    const last = status.epochs?.reduce((a, b) => (b.epoch > a.epoch ? b : a));
+    if (last) this.d.metrics.setEpochMetrics(ns, exp.metadata.name, measuredEpoch(last));
   }
 
   /** Let finished trainer pods go: their final state is in the status now (the caller wrote it first). */

@@ -44,7 +44,11 @@ export class KubeClient {
   /** One keep-alive agent: client-node would build a new one (a new TLS handshake) for every request. */
   private agent?: Agent;
 
-  constructor(private readonly conn: Connection) {
+  /** `onRequest` is told the verb of each request as it is sent (the operator's request counter). */
+  constructor(
+    private readonly conn: Connection,
+    private readonly onRequest?: (verb: string) => void,
+  ) {
     this.server = conn.server;
   }
 
@@ -78,6 +82,7 @@ export class KubeClient {
   private send(opts: RequestOptions & { url: URL }, body?: string) {
     const verb = `${opts.method} ${opts.url.searchParams.get("watch") ? "watch" : ""}`.trim();
     this.requests.set(verb, (this.requests.get(verb) ?? 0) + 1);
+    this.onRequest?.(verb);
     const { url, ...rest } = opts;
     const fn = url.protocol === "https:" ? httpsRequest : httpRequest;
     return fn(url, rest).end(body);

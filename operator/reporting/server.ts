@@ -51,10 +51,8 @@ export function reportHandler(d: ReportDeps) {
       if ("error" in id) throw new HttpError(401, id.error);
       const experiment = await experimentOfPod(d, id);
       const status = await writeReport(d, id.namespace, experiment, parsed.data);
-      if (parsed.data.kind === "progress" && parsed.data.epochMetrics) {
-        d.metrics.epochsCompleted.inc();
-        d.metrics.setEpochMetrics(id.namespace, experiment, parsed.data.epochMetrics);
-      }
+      // The per-epoch gauges are the leader's, set from status.epochs as it reconciles this change.
+      if (parsed.data.kind === "progress" && parsed.data.epochMetrics) d.metrics.epochsCompleted.inc();
       d.log.info("report", { experiment: `${id.namespace}/${experiment}`, pod: id.podName, kind: parsed.data.kind });
       reply(200, { phase: status.phase ?? null });
     } catch (err) {

@@ -74,6 +74,22 @@ test("the chart ships the three dashboards", () => {
   expect(new Set(uids).size).toBe(uids.length);
 });
 
+test("counters, and only counters, are named *_total; dashboards read them through rate() or increase()", async () => {
+  const registry = new OperatorMetrics().registry;
+  const types = new Map((await registry.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]));
+  const mine = [...types].filter(([name]) => !/^(process_|nodejs_)/.test(name));
+  expect(mine.filter(([name, type]) => (type === "counter") !== name.endsWith("_total"))).toEqual([]);
+  expect(types.get("memeops_operator_api_requests_total")).toBe("counter");
+  expect(types.get("memeops_operator_leader")).toBe("gauge");
+  const counters = mine.filter(([, type]) => type === "counter").map(([name]) => name);
+  // (a variable's label_values(counter, label) only reads label values)
+  const bare = files.flatMap((f) =>
+    queries(load(f)).filter((q) => q.where.startsWith("panel")).flatMap((q) => counters.filter((c) => new RegExp(`(?<!\\b(?:rate|irate|increase)\\()\\b${c}\\b`).test(q.expr)).map((c) => `${q.where}: ${c}`)),
+  );
+  expect(bare).toEqual([]);
+  expect(queries(load("operator-health.json")).some((q) => /\bmemeops_operator_leader\b/.test(q.expr))).toBe(true);
+});
+
 describe.each(files)("%s", (file) => {
   const d = load(file);
 

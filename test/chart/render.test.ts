@@ -52,7 +52,8 @@ describe("default values", () => {
 
   test("the Deployment: probes, resources, non-root, read-only root file system, the operator's settings", () => {
     expect(deployment.spec.replicas).toBe(1);
-    expect(container.args).toEqual(["operator"]); // the operator's own default worker count
+    // the operator's own default worker count; GPUs as nvidia.com/gpu unless an experiment names another resource
+    expect(container.args).toEqual(["operator", "--gpu-resource-name=nvidia.com/gpu"]);
     expect(container.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http-health" });
     expect(container.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http-health" });
     expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([8080, 8081, 8082]);
@@ -128,7 +129,8 @@ describe("everything on (ci/everything-values.yaml)", () => {
       MEMEOPS_POD_LABELS: "cost-center.example.com/owner=research,team=vision",
       MEMEOPS_DEBUG: "1",
     });
-    expect(deployment.spec.template.spec.containers[0].args).toEqual(["operator", "--workers=8"]);
+    expect(deployment.spec.template.spec.containers[0].args).toEqual(["operator", `--gpu-resource-name=${values.operator.gpuResourceName}`, "--workers=8"]);
+    expect(values.operator.gpuResourceName).toBe("amd.com/gpu");
   });
 
   test("a ServiceMonitor with the configured labels scrapes the metrics Service, keeping the operator's namespace label", () => {
@@ -167,6 +169,30 @@ describe("switches", () => {
     expect(crd.metadata.annotations?.["helm.sh/resource-policy"]).toBeUndefined();
   });
 
+  test("reportTls mounts the Secret, passes its files as the operator's TLS flags and makes the report URL https", () => {
+    const plain = find(render().objects, "Deployment")[0]!;
+    expect(envOf(plain).MEMEOPS_REPORT_URL).toBe("http://memeops-operator.memeops-system.svc:8082");
+    expect(Object.keys(envOf(plain)).filter((k) => k.startsWith("MEMEOPS_REPORT_TLS"))).toEqual([]);
+    expect(plain.spec.template.spec.volumes.map((v: { name: string }) => v.name)).toEqual(["tmp"]);
+
+    const d = find(render({ values: { operator: { reportTls: { secretName: "memeops-report-tls" } } } }).objects, "Deployment")[0]!;
+    const dir = "/etc/memeops/report-tls";
+    expect(envOf(d)).toMatchObject({
+      MEMEOPS_REPORT_URL: "https://memeops-operator.memeops-system.svc:8082",
+      MEMEOPS_REPORT_TLS_CERT: `${dir}/tls.crt`,
+      MEMEOPS_REPORT_TLS_KEY: `${dir}/tls.key`,
+      MEMEOPS_REPORT_TLS_CA: `${dir}/ca.crt`,
+    });
+    expect(d.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: "report-tls", mountPath: dir, readOnly: true });
+    expect(d.spec.template.spec.volumes).toContainEqual({ name: "report-tls", secret: { secretName: "memeops-report-tls", defaultMode: 0o440 } });
+
+    const noCa = find(render({ values: { operator: { reportTls: { secretName: "public", caKey: "" } } } }).objects, "Deployment")[0]!;
+    expect(envOf(noCa).MEMEOPS_REPORT_TLS_CA).toBeUndefined();
+    const r = helm(templateArgs({ values: { operator: { reportTls: { secretName: "t" }, reportUrl: "http://op.example.com:8082" } } }));
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain("operator.reportUrl must be https:// when operator.reportTls.secretName is set");
+  });
+
   test("an explicit report URL and dashboard label are used as given", () => {
     const { objects } = render({ values: { operator: { reportUrl: "https://memeops-report.example.com" }, dashboards: { enabled: true, label: "grafana.io/dashboard", labelValue: "memeops", namespace: "monitoring", folder: "" } } });
     expect(envOf(find(objects, "Deployment")[0]!).MEMEOPS_REPORT_URL).toBe("https://memeops-report.example.com");
@@ -181,6 +207,16 @@ describe("the CRD", () => {
 
   test("the chart's copy is crds/memeexperiment.yaml byte for byte (make crd updates both)", () => {
     expect(readFileSync(join(CHART, "files", "memeexperiment.crd.yaml"), "utf8")).toBe(source);
+  });
+
+  test("operator.gpuResourceName is checked as the CRD checks spec.resources.gpuResourceName", () => {
+    const field = parseYaml(source).spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.resources.properties.gpuResourceName;
+    const value = JSON.parse(readFileSync(join(CHART, "values.schema.json"), "utf8")).definitions.extendedResourceName;
+    expect(field.default).toBeUndefined(); // unset means the operator's setting
+    expect(value.pattern).toBe(field.pattern);
+    expect(value.maxLength).toBe(field.maxLength);
+    expect(field["x-kubernetes-validations"]).toEqual([{ rule: "!self.contains('kubernetes.io/')", message: expect.any(String) }]);
+    expect(value.not).toEqual({ pattern: "kubernetes\\.io/" });
   });
 
   test("the rendered CRD is crds/ plus the chart's labels and the keep policy", () => {
@@ -201,6 +237,10 @@ describe("values.schema.json refuses bad values, naming the field", () => {
     ["operator.mlflowUri", { operator: { mlflowUri: "mlflow:5000" } }],
     ["operator.trainerImage", { operator: { trainerImage: "" } }],
     ["operator.podLabels", { operator: { podLabels: { "bad key!": "x" } } }],
+    ["operator.gpuResourceName", { operator: { gpuResourceName: "gpu" } }],
+    ["operator.gpuResourceName", { operator: { gpuResourceName: "kubernetes.io/gpu" } }],
+    ["operator.gpuResourceName", { operator: { gpuResourceName: "" } }],
+    ["operator.reportTls.secretName", { operator: { reportTls: { secretName: "Not_A_Name" } } }],
     ["image.pullPolicy", { image: { pullPolicy: "Sometimes" } }],
     ["ports.metrics", { ports: { metrics: 70000 } }],
     ["securityContext.readOnlyRootFilesystem", { securityContext: { readOnlyRootFilesystem: false } }],

@@ -1,13 +1,14 @@
 // Two operator processes on one Lease: only the leader reconciles (its identity is on every Event, the standby's
 // reconcile counter stays at zero although its caches are synced); SIGKILL the leader and the standby takes over
 // once the lease has run out, not before, and finishes the work; SIGTERM releases the Lease so the next replica
-// takes over at once.
+// takes over at once. Only the leader exports the experiment gauges (from the status, whichever replica received the
+// trainer's report), and memeops_operator_leader says which replica leads.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNamespace, deleteNamespace, kubeconfig, kubectlJson, waitFor } from "../cluster/kubectl.ts";
 import { installCrd } from "./crd.ts";
-import { apply, deleteExperiments, experiment, phaseIs, type Obj } from "./operator-harness.ts";
+import { apply, deleteExperiments, experiment, getExperiment, phaseIs, trainerReporter, type Obj } from "./operator-harness.ts";
 import { OperatorProcess, sample, type LogLine } from "./operator-process.ts";
 
 const LEASE_MS = 8_000;
@@ -51,6 +52,9 @@ const reconciles = async (p: OperatorProcess) => sample(await p.metrics(), "cont
 const writers = (name: string): string[] => [
   ...new Set<string>(kubectlJson(["get", "events", "-n", ns, "--field-selector", `involvedObject.name=${name}`]).items.filter((e: Obj) => e.reportingComponent === "memeops-operator").map((e: Obj) => e.reportingInstance)),
 ];
+const leaderGauge = async (p: OperatorProcess) => sample(await p.metrics(), "memeops_operator_leader");
+/** the labels of the "live" experiment's series */
+const live = () => ({ namespace: ns, name: "live" });
 const readyz = async (p: OperatorProcess) => (await fetch(`http://127.0.0.1:${p.ports.health}/readyz`)).status;
 
 describe("leader election", () => {
@@ -70,6 +74,21 @@ describe("leader election", () => {
     expect(await reconciles(standby)).toBe(0);
     expect(standby.lines.filter((l) => l.msg === "event")).toEqual([]);
     expect(writers("one")).toEqual([identity(first)]);
+    expect(await leaderGauge(first)).toBe(1);
+    expect(await leaderGauge(standby)).toBe(0);
+
+    // A trainer's epoch reported to the standby: it writes the status, the leader exports the gauges.
+    apply(experiment(ns, "live"));
+    const pod: Obj = await waitFor("live's pod running", () => kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=live"]).items.find((p: Obj) => p.status?.phase === "Running"));
+    const epoch = { epoch: 1, trainLoss: 0.6, valLoss: 0.62, valAuroc: 0.71, valAccuracy: 0.6, valF1: 0.55 };
+    expect(await trainerReporter(pod, `http://127.0.0.1:${standby.ports.report}`).progress({ stage: "train", epoch: 1, totalEpochs: 2, epochMetrics: epoch })).toBe(true);
+    expect(getExperiment(ns, "live").status.epochs).toEqual([epoch]);
+    await waitFor("the leader's epoch gauge", async () => sample(await first.metrics(), "memeops_experiment_epoch", live()) === 1);
+    expect(sample(await first.metrics(), "memeops_experiment_epoch_metric", { ...live(), metric: "valAuroc" })).toBe(0.71);
+    const standbyText = await standby.metrics();
+    expect(sample(standbyText, "memeops_experiment_epoch", live())).toBeUndefined();
+    expect(sample(standbyText, "memeops_experiment_epoch_metric", live())).toBeUndefined();
+    expect(sample(standbyText, "memeops_epochs_completed_total")).toBe(1); // the report itself was the standby's
 
     // SIGKILL: no release, so the standby must wait for the lease to expire, then take over and finish new work.
     first.kill("SIGKILL");
@@ -87,6 +106,9 @@ describe("leader election", () => {
     const two = await waitFor("two Failed", phaseIs(ns, "two", "Failed"), { timeoutMs: 90_000 });
     expect(two.status.failure).toMatchObject({ reason: "BackoffLimitExceeded", exitCode: 1 });
     expect(writers("two")).toEqual([identity(standby)]);
+    // the new leader exports what the status holds, without a new report
+    expect(await leaderGauge(standby)).toBe(1);
+    await waitFor("the new leader's epoch gauge", async () => sample(await standby.metrics(), "memeops_experiment_epoch_metric", { ...live(), metric: "valAuroc" }) === 0.71);
 
     // SIGTERM: the leader drains, hands the Lease back and exits 0; a new replica takes over without waiting it out.
     const c = await replica("c");

@@ -1,5 +1,5 @@
 // Shared set-up for the operator tests: the CRD, a namespace, an in-process operator against the test cluster.
-import { appendFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kubeconfig, kubectlJson, kubectlOk } from "../cluster/kubectl.ts";
@@ -7,6 +7,7 @@ import { startManager, type Manager, type ManagerOptions } from "../../operator/
 import { KubeClient } from "../../operator/kube/client.ts";
 import { fromKubeconfig } from "../../operator/kube/kubeconfig.ts";
 import { jsonLogger } from "../../operator/log.ts";
+import { Reporter } from "../../operator/reporting/reporter.ts";
 
 export type Obj = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -46,6 +47,18 @@ export async function deleteExperiments(ns: string, timeoutMs = 90_000): Promise
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/** The file holding a token bound to `pod` with audience memeops, as its projected report token. */
+export function podTokenFile(pod: Obj): string {
+  const { name, namespace, uid } = pod.metadata;
+  const token = kubectlOk(["create", "token", "default", "-n", namespace, "--audience", "memeops", "--bound-object-kind", "Pod", "--bound-object-name", name, "--bound-object-uid", uid]).trim();
+  const tokenFile = join(tmpdir(), `memeops-report-token-${process.pid}-${uid}`);
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+  return tokenFile;
+}
+
+/** A Reporter as the trainer in `pod` has one, posting to `url`. */
+export const trainerReporter = (pod: Obj, url: string): Reporter => new Reporter({ url, tokenFile: podTokenFile(pod) });
 
 export const apply = (manifest: string) => kubectlOk(["apply", "-f", "-"], { input: manifest });
 export const getExperiment = (ns: string, name: string): Obj => kubectlJson(["get", "memex", name, "-n", ns]);

@@ -45,7 +45,11 @@ app.kubernetes.io/component: operator
 {{- end }}
 
 {{- define "memeops.reportUrl" -}}
-{{- default (printf "http://%s.%s.svc:%d" (include "memeops.operatorName" .) .Release.Namespace (int .Values.ports.report)) .Values.operator.reportUrl }}
+{{- $scheme := ternary "https" "http" (ne .Values.operator.reportTls.secretName "") }}
+{{- if and .Values.operator.reportTls.secretName .Values.operator.reportUrl (not (hasPrefix "https://" .Values.operator.reportUrl)) }}
+{{- fail "operator.reportUrl must be https:// when operator.reportTls.secretName is set: the operator serves TLS only" }}
+{{- end }}
+{{- default (printf "%s://%s.%s.svc:%d" $scheme (include "memeops.operatorName" .) .Release.Namespace (int .Values.ports.report)) .Values.operator.reportUrl }}
 {{- end }}
 
 {{/* key=v,key2=v2 for --pod-labels (MEMEOPS_POD_LABELS), in key order so renders are stable. */}}

@@ -57,7 +57,7 @@ describe("defaults", () => {
     expect(spec.dataset.text).toEqual({ lowercase: true, maxChars: 512 });
     expect(spec.dataset.captions).toEqual({ enabled: false, maxTokens: 30 });
     expect(spec.checks).toEqual({ enforce: true, minAuroc: 0.5, minPredictions: 1, minClasses: 2 });
-    expect(spec.resources).toEqual({ gpus: 1, gpuResourceName: "nvidia.com/gpu", cpu: "4", memory: "16Gi" });
+    expect(spec.resources).toEqual({ gpus: 1, cpu: "4", memory: "16Gi" }); // GPU resource: the operator's setting
     expect(spec.runtime).toEqual({ backoffLimit: 0 });
     expect(spec.suspend).toBe(false);
     expect(spec.mode).toBe("train");

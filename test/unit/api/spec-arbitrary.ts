@@ -95,7 +95,7 @@ const training = withUnknown(
 
 const resources = someOf({
   gpus: field([0, 1], [65, -1]),
-  gpuResourceName: field(["nvidia.com/gpu"], [""]),
+  gpuResourceName: field(["nvidia.com/gpu", "amd.com/gpu"], ["", "gpu", "kubernetes.io/gpu"]),
   cpu: field(["4", 4, "500m"], ["lots", 0.5, -1]),
   memory: field(["16Gi", "1.5Gi"], ["16 GB"]),
 });

@@ -53,6 +53,27 @@ describe("builders", () => {
     expect(Object.keys((cpuOnly.spec.template as any).spec.containers[0].resources.limits)).toEqual(["memory"]); // eslint-disable-line @typescript-eslint/no-explicit-any
   });
 
+  it("GPU resource name: the experiment's wins; unset, the operator's; neither, nvidia.com/gpu", () => {
+    const gpuLimits = (spec: Record<string, unknown>, settings: { gpuResourceName?: string }) =>
+      (buildJob(ref, exp({ resources: spec }).spec, { key: "run", stages: ["prepare"] }, {}, { trainerImage: "img", ...settings }).spec.template as any).spec.containers[0].resources; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const own = gpuLimits({ gpus: 2, gpuResourceName: "amd.com/gpu" }, { gpuResourceName: "gpu.intel.com/i915" });
+    expect(own.limits).toEqual({ memory: "16Gi", "amd.com/gpu": "2" });
+    expect(own.requests).toEqual({ cpu: "4", memory: "16Gi", "amd.com/gpu": "2" });
+    expect(exp({ resources: { gpus: 2 } }).spec.resources.gpuResourceName).toBeUndefined();
+    expect(gpuLimits({ gpus: 2 }, { gpuResourceName: "gpu.intel.com/i915" }).limits).toEqual({ memory: "16Gi", "gpu.intel.com/i915": "2" });
+    expect(gpuLimits({ gpus: 1 }, {}).limits).toEqual({ memory: "16Gi", "nvidia.com/gpu": "1" });
+    expect(gpuLimits({ gpus: 0 }, { gpuResourceName: "amd.com/gpu" }).limits).toEqual({ memory: "16Gi" });
+  });
+
+  it("GPU resource names are checked as Kubernetes checks extended resources", () => {
+    for (const ok of ["nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915", "example.com/a_b.c-d", `x.io/${"n".repeat(63)}`]) {
+      expect(exp({ resources: { gpuResourceName: ok } }).spec.resources.gpuResourceName).toBe(ok);
+    }
+    for (const bad of ["gpu", "nvidia.com/", "/gpu", "Nvidia.com/gpu", "kubernetes.io/gpu", "node.kubernetes.io/gpu", "nvidia.com/gpu/x", `x.io/${"n".repeat(64)}`, "nvidia.com/-gpu"]) {
+      expect(() => exp({ resources: { gpuResourceName: bad } }), bad).toThrow(/resources\.gpuResourceName/);
+    }
+  });
+
   it("token Secrets (dataset hub, initial weights) are mounted with only their keys, where the trainer reads them", () => {
     const spec = exp({
       dataset: { source: { huggingface: { repo: "org/memes", tokenSecret: { name: "hf", key: "token" } } } },
