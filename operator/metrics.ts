@@ -76,7 +76,11 @@ export class OperatorMetrics {
 
   setEpochMetrics(namespace: string, name: string, m: EpochMetrics): void {
     this.epoch.set({ namespace, name }, m.epoch);
-    for (const metric of EPOCH_METRICS) this.epochMetric.set({ namespace, name, metric }, m[metric]);
+    for (const metric of EPOCH_METRICS) {
+      // An undefined metric (AUROC of a one-class split) is no series, not NaN: a panel then shows a gap.
+      if (Number.isFinite(m[metric])) this.epochMetric.set({ namespace, name, metric }, m[metric]);
+      else this.epochMetric.remove({ namespace, name, metric });
+    }
   }
 
   /** A deleted experiment's series go with it. */
