@@ -42,6 +42,10 @@ test: deps typecheck ## set up and run every test (starts the control plane and 
 test-e2e: deps ## the real trainer behind the operator on the test control plane (test/e2e, minutes)
 	npx vitest run --project e2e
 
+.PHONY: test-tfjs-node
+test-tfjs-node: deps ## the trainer on the real tfjs-node CPU backend, built from npm + PyPI (test/tfjs-node, ~3 min)
+	npx vitest run --config test/tfjs-node/vitest.config.ts
+
 .PHONY: duplicates
 duplicates: ## copy-pasted twins in the tree
 	duplicates
