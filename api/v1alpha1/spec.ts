@@ -173,7 +173,7 @@ export const trainingSpec = z.strictObject({
   warmupSteps: z.int().min(0).max(10_000_000).default(2000).describe("linear warmup, then linear decay to 0"),
   gradientClip: z.number().gt(0).max(1000).default(1).describe("global gradient-norm clip"),
   loss: loss.describe("ce, focal (alpha_t = alpha*y + (1-alpha)(1-y)), label_smoothing or focal_smoothing").prefault({}),
-  earlyStopping: earlyStopping.describe("stop after `patience` epochs without improvement; the best epoch is kept").prefault({}),
+  earlyStopping: earlyStopping.describe("stop after `patience` epochs without improvement, or once the best value is the metric's bound (AUROC 1); the best epoch is kept").prefault({}),
   seed: z.int().min(0).max(2 ** 31 - 1).default(42).describe("same seed and data, same metrics"),
   maxSequenceLength: z.int().min(8).max(512).default(128).describe("tokens per text, [CLS] and [SEP] included"),
 });

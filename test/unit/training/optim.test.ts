@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { AdamW, ADAMW_DEFAULTS, isDecayed } from "../../../trainer-image/src/training/adamw.ts";
 import { learningRateAt } from "../../../trainer-image/src/training/schedule.ts";
 import { clipByGlobalNorm } from "../../../trainer-image/src/training/grad-clip.ts";
-import { initialEarlyStopping, observe } from "../../../trainer-image/src/training/early-stopping.ts";
+import { initialEarlyStopping, observe, shouldStop } from "../../../trainer-image/src/training/early-stopping.ts";
 import { useWasm } from "./wasm.ts";
 
 beforeAll(useWasm);
@@ -75,6 +75,20 @@ describe("early stopping", () => {
     });
     expect(seen).toEqual([[true, false], [true, false], [false, false], [false, true]]);
     expect(s.bestEpoch).toBe(2);
+  });
+
+  it("stops at once when the best value reaches the metric's bound (AUROC 1): no later epoch could replace it", () => {
+    let s = initialEarlyStopping({ metric: "val_auroc", patience: 6 });
+    const stops = [0.5, 0.99, 1].map((v, i) => {
+      const r = observe(s, i + 1, v);
+      s = r.state;
+      return r.stop;
+    });
+    expect(stops).toEqual([false, false, true]);
+    expect(s.bestEpoch).toBe(3);
+    expect(shouldStop(s)).toBe(true);
+    expect(shouldStop(observe(initialEarlyStopping({ metric: "val_loss", patience: 6 }), 1, 1e-9).state)).toBe(false);
+    expect(shouldStop(observe(initialEarlyStopping({ metric: "val_loss", patience: 6 }), 1, 0).state)).toBe(true);
   });
 
   it("lower is better for val_loss; NaN never improves", () => {

@@ -22,6 +22,7 @@ import { datasetHash, epochMetrics, logChecks, logTest, specParams } from "./tra
 import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
 import { writeRocPlot, writeTrainingCurvesPlot } from "../evaluation/plots/run-plots.ts";
 import type { PlotFiles } from "../evaluation/plots/write-plot.ts";
+import { shouldStop } from "../training/early-stopping.ts";
 
 export interface RunLocalOptions {
   workDir: string;
@@ -124,7 +125,7 @@ export async function runLocal(experiment: MemeExperiment, opts: RunLocalOptions
           results.checkpointUri = loaded.dir;
           const latest = await readManifest(await resolveCheckpoint(root, "latest"));
           const s = latest.earlyStopping;
-          await recordTraining(latest.history, s.bestEpoch, s.epochsWithoutImprovement >= s.patience);
+          await recordTraining(latest.history, s.bestEpoch, shouldStop(s));
         } else {
           const loaded = await loadInitialModel(spec, workDir);
           model = loaded.model;

@@ -11,7 +11,7 @@ import { AdamW, ADAMW_DEFAULTS } from "./adamw.ts";
 import { learningRateAt } from "./schedule.ts";
 import { trainStep } from "./step.ts";
 import { deriveSeed } from "./rng.ts";
-import { initialEarlyStopping, observe, type EarlyStoppingState } from "./early-stopping.ts";
+import { initialEarlyStopping, observe, shouldStop, type EarlyStoppingState } from "./early-stopping.ts";
 import {
   hasCheckpoint, loadModelWeights, loadOptimizerState, resolveCheckpoint, saveCheckpoint,
 } from "./checkpoint.ts";
@@ -83,7 +83,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   emit({ type: "start", epochs: t.epochs, stepsPerEpoch, totalSteps, resumedAfterEpoch: epoch > 0 ? epoch : null });
 
-  let stoppedEarly = stopping.epochsWithoutImprovement >= stopping.patience;
+  let stoppedEarly = shouldStop(stopping);
   while (!stoppedEarly && epoch < t.epochs) {
     epoch += 1;
     const started = performance.now();
@@ -116,6 +116,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const report = classificationReport(val.probabilities, val.labels, 0.5);
     const metrics: EpochMetrics = {
       epoch, trainLoss: lossSum / seen, valLoss: val.loss, valAuroc: report.auroc, valAccuracy: report.accuracy, valF1: report.f1,
+      ...(report.undefinedBecause?.auroc && { undefinedBecause: { valAuroc: report.undefinedBecause.auroc } }),
     };
     history = [...history, metrics];
     const verdict = observe(stopping, epoch, metricValue(metrics, stopping.metric));
