@@ -3,7 +3,6 @@
 // and a graceful stop that drains the workers and releases the Lease.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PHASES } from "../api/v1alpha1/status.ts";
 import { MemeExperimentController, type ControllerSettings, type ExperimentObject } from "./controllers/memeexperiment-controller.ts";
 import { MANAGED_SELECTOR } from "./builders/names.ts";
 import { KubeClient } from "./kube/client.ts";
@@ -100,7 +99,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   const workers: Promise<void>[] = [];
   const startWorkers = () => {
     leading = true;
-    metrics.leader.set(1);
+    metrics.setLeading(true);
     for (let i = 0; i < (o.workers ?? 4); i++) workers.push(worker());
   };
   const worker = async () => {
@@ -126,10 +125,9 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
     }
   };
 
+  // Only the leader counts phases (once its cache is complete): a standby exporting the same counts would double them.
   const phaseTimer = setInterval(() => {
-    const counts = new Map<string, number>(PHASES.map((p) => [p, 0]));
-    for (const e of experiments.list()) if (e.status?.phase) counts.set(e.status.phase, (counts.get(e.status.phase) ?? 0) + 1);
-    for (const [phase, n] of counts) metrics.experiments.set({ phase }, n);
+    if (leading && !stopped.signal.aborted && experiments.hasSynced()) metrics.setPhaseCounts(experiments.list().map((e) => e.status?.phase));
   }, 2_000);
   phaseTimer.unref();
 
@@ -165,7 +163,8 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   const stop = async () => {
     if (stopped.signal.aborted) return done;
     stopped.abort();
-    metrics.leader.set(0);
+    // the experiment-level series go now (later writes by draining workers are ignored): the next leader exports them
+    metrics.setLeading(false);
     queue.shutdown();
     // Workers finish the reconcile they are in; one stuck for 10 s is not waited for (nor is its timer kept alive:
     // a pending timer would hold the process open after everything else stopped).

@@ -28,7 +28,9 @@ export class OperatorMetrics {
     buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60],
     registers: [this.registry],
   });
-  readonly experiments = new Gauge({ name: "memeops_experiments", help: "MemeExperiments by phase", labelNames: ["phase"], registers: [this.registry] });
+  // Experiment-level gauges (memeops_experiments and memeops_experiment_*) are exported by the leader only: a standby
+  // exporting the same counts would make sum() across replicas count every experiment twice.
+  readonly experiments = new Gauge({ name: "memeops_experiments", help: "MemeExperiments by phase (exported by the leader only)", labelNames: ["phase"], registers: [this.registry] });
   readonly jobDuration = new Histogram({
     name: "memeops_job_duration_seconds",
     help: "Wall time of finished trainer Jobs",
@@ -48,13 +50,14 @@ export class OperatorMetrics {
   readonly epoch = new Gauge({ name: "memeops_experiment_epoch", help: "Last finished training epoch (status.epochs)", labelNames: ["namespace", "name"], registers: [this.registry] });
   readonly epochMetric = new Gauge({ name: "memeops_experiment_epoch_metric", help: "Metrics of the last finished epoch (status.epochs)", labelNames: ["namespace", "name", "metric"], registers: [this.registry] });
 
+  private leading = false;
+
   constructor(o: { defaultMetrics?: boolean } = {}) {
     if (o.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    for (const phase of PHASES) this.experiments.set({ phase }, 0);
     // As controller-runtime does: every result starts at 0, so rate() and alerts work before the first error.
     for (const result of ["success", "error", "requeue_after"]) this.reconcileTotal.inc({ controller: CONTROLLER, result }, 0);
     this.reconcileErrors.inc({ controller: CONTROLLER }, 0);
-    this.leader.set(0);
+    this.setLeading(false);
   }
 
   queue(name: string): QueueMetrics {
@@ -69,18 +72,42 @@ export class OperatorMetrics {
     };
   }
 
+  /** memeops_experiments{phase} from the phases of all watched experiments (every phase has a series, 0 if none). */
+  setPhaseCounts(phases: Iterable<string | undefined>): void {
+    if (!this.leading) return;
+    const counts = new Map<string, number>(PHASES.map((p) => [p, 0]));
+    for (const phase of phases) if (phase) counts.set(phase, (counts.get(phase) ?? 0) + 1);
+    for (const [phase, n] of counts) this.experiments.set({ phase }, n);
+  }
+
   setExperimentScores(namespace: string, name: string, val: number | undefined, test: number | undefined): void {
-    if (val !== undefined) this.valAuroc.set({ namespace, name }, val);
-    if (test !== undefined) this.testAuroc.set({ namespace, name }, test);
+    if (!this.leading) return;
+    // As the status: no best epoch with an AUROC yet, or a test AUROC that is undefined (one class), is no series.
+    for (const [gauge, value] of [[this.valAuroc, val], [this.testAuroc, test]] as const) {
+      if (value !== undefined && Number.isFinite(value)) gauge.set({ namespace, name }, value);
+      else gauge.remove({ namespace, name });
+    }
   }
 
   setEpochMetrics(namespace: string, name: string, m: EpochMetrics): void {
+    if (!this.leading) return;
     this.epoch.set({ namespace, name }, m.epoch);
     for (const metric of EPOCH_METRICS) {
       // An undefined metric (AUROC of a one-class split) is no series, not NaN: a panel then shows a gap.
       if (Number.isFinite(m[metric])) this.epochMetric.set({ namespace, name, metric }, m[metric]);
       else this.epochMetric.remove({ namespace, name, metric });
     }
+  }
+
+  /**
+   * Whether this replica leads. A replica that does not (a standby, or a leader that lost or gave up the Lease) drops
+   * its experiment-level series and ignores later writes to them (a reconcile still draining), so they come from
+   * one replica only.
+   */
+  setLeading(leading: boolean): void {
+    this.leading = leading;
+    this.leader.set(leading ? 1 : 0);
+    if (!leading) for (const g of [this.experiments, this.valAuroc, this.testAuroc, this.epoch, this.epochMetric]) g.reset();
   }
 
   /** A deleted experiment's series go with it. */

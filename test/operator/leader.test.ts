@@ -1,8 +1,9 @@
 // Two operator processes on one Lease: only the leader reconciles (its identity is on every Event, the standby's
 // reconcile counter stays at zero although its caches are synced); SIGKILL the leader and the standby takes over
 // once the lease has run out, not before, and finishes the work; SIGTERM releases the Lease so the next replica
-// takes over at once. Only the leader exports the experiment gauges (from the status, whichever replica received the
-// trainer's report), and memeops_operator_leader says which replica leads.
+// takes over at once. Only the leader exports the experiment-level series (phase counts, and the experiment gauges
+// from the status whichever replica received the trainer's report), so sum() across replicas counts each experiment
+// once; a standby exports none; memeops_operator_leader says which replica leads.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,6 +56,10 @@ const writers = (name: string): string[] => [
 const leaderGauge = async (p: OperatorProcess) => sample(await p.metrics(), "memeops_operator_leader");
 /** the labels of the "live" experiment's series */
 const live = () => ({ namespace: ns, name: "live" });
+/** Series about experiments (memeops_experiments, memeops_experiment_*; not the counters): the leader's alone. */
+const experimentSeriesIn = (text: string) => text.split("\n").filter((l) => /^memeops_experiments?(_[a-z_]+)?[{ ]/.test(l) && !/_total[{ ]/.test(l));
+const experimentSeries = async (p: OperatorProcess) => experimentSeriesIn(await p.metrics());
+const phaseCount = async (p: OperatorProcess, phase: string) => sample(await p.metrics(), "memeops_experiments", { phase }) ?? 0;
 const readyz = async (p: OperatorProcess) => (await fetch(`http://127.0.0.1:${p.ports.health}/readyz`)).status;
 
 describe("leader election", () => {
@@ -76,6 +81,10 @@ describe("leader election", () => {
     expect(writers("one")).toEqual([identity(first)]);
     expect(await leaderGauge(first)).toBe(1);
     expect(await leaderGauge(standby)).toBe(0);
+    // Phase counts from the leader only, so sum() across the replicas counts "one" once.
+    await waitFor("the leader's phase counts", async () => phaseCount(first, "Succeeded").then((n) => n === 1));
+    expect(await experimentSeries(standby)).toEqual([]);
+    expect((await phaseCount(first, "Succeeded")) + (await phaseCount(standby, "Succeeded"))).toBe(1);
 
     // A trainer's epoch reported to the standby: it writes the status, the leader exports the gauges.
     apply(experiment(ns, "live"));
@@ -89,6 +98,7 @@ describe("leader election", () => {
     expect(sample(standbyText, "memeops_experiment_epoch", live())).toBeUndefined();
     expect(sample(standbyText, "memeops_experiment_epoch_metric", live())).toBeUndefined();
     expect(sample(standbyText, "memeops_epochs_completed_total")).toBe(1); // the report itself was the standby's
+    expect(experimentSeriesIn(standbyText)).toEqual([]);
 
     // SIGKILL: no release, so the standby must wait for the lease to expire, then take over and finish new work.
     first.kill("SIGKILL");
@@ -109,11 +119,13 @@ describe("leader election", () => {
     // the new leader exports what the status holds, without a new report
     expect(await leaderGauge(standby)).toBe(1);
     await waitFor("the new leader's epoch gauge", async () => sample(await standby.metrics(), "memeops_experiment_epoch_metric", { ...live(), metric: "valAuroc" }) === 0.71);
+    await waitFor("the new leader's phase counts", async () => phaseCount(standby, "Failed").then((n) => n === 1));
 
     // SIGTERM: the leader drains, hands the Lease back and exits 0; a new replica takes over without waiting it out.
     const c = await replica("c");
     await waitFor("c's caches synced", async () => (await readyz(c)) === 200);
     expect(c.lines.some(becameLeader)).toBe(false);
+    expect(await experimentSeries(c)).toEqual([]);
     standby.kill("SIGTERM");
     const termAt = Date.now();
     const exit = await Promise.race([standby.exited, new Promise((r) => setTimeout(() => r("still running"), 20_000))]);
@@ -131,5 +143,7 @@ describe("leader election", () => {
     const three = await waitFor("three Failed", phaseIs(ns, "three", "Failed"), { timeoutMs: 90_000 });
     expect(three.status.failure).toMatchObject({ reason: "OOMKilled", exitCode: 137 });
     expect(writers("three")).toEqual([identity(c)]);
+    await waitFor("c's phase counts", async () => phaseCount(c, "Failed").then((n) => n === 2));
+    expect(await phaseCount(c, "Succeeded")).toBe(1);
   });
 });

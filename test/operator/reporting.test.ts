@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createNamespace, deleteNamespace, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
 import { installCrd } from "./crd.ts";
-import { apply, condition, experiment, phaseIs, startTestOperator, type Obj, deleteExperiments } from "./operator-harness.ts";
+import { apply, condition, experiment, getExperiment, phaseIs, startTestOperator, trainerReporter, type Obj, deleteExperiments } from "./operator-harness.ts";
+import { sample } from "./operator-process.ts";
 import type { Manager } from "../../operator/manager.ts";
 import { Reporter } from "../../operator/reporting/reporter.ts";
 
@@ -31,6 +32,22 @@ const result = {
   checks: [{ name: "better_than_random" as const, passed: true, value: 0.71, threshold: 0.5, message: "AUROC 0.71 > 0.5" }],
   checkpointUri: "pvc://memeops/ckpt/best",
 };
+
+const scrape = async () => (await fetch(`http://127.0.0.1:${op.ports.metrics}/metrics`)).text();
+
+/**
+ * A strict line grammar of the text format 0.0.4 (promtool is not installed on these machines), with no NaN value in
+ * any spelling: the format allows `NaN`, but prom-client writes NaN as `Nan` (which the grammar refuses) and the
+ * operator exports a metric without a value as no series at all.
+ */
+function expectExpositionText(text: string): void {
+  const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)( -?\d+)?$/;
+  const meta = /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$/;
+  for (const line of text.split("\n").filter(Boolean)) {
+    expect(sample.test(line) || meta.test(line), line).toBe(true);
+    expect(/ nan( -?\d+)?$/i.test(line), line).toBe(false);
+  }
+}
 
 describe("reporting", () => {
   test("a trainer pod's token writes progress and results; other tokens are refused", async () => {
@@ -77,16 +94,65 @@ describe("reporting", () => {
   });
 
   test("/metrics is valid Prometheus text with the controller and domain metrics", async () => {
-    const text = await (await fetch(`http://127.0.0.1:${op.ports.metrics}/metrics`)).text();
-    // A strict line grammar of the text format 0.0.4 (promtool is not installed on these machines).
-    const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)( -?\d+)?$/;
-    const meta = /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$/;
-    for (const line of text.split("\n").filter(Boolean)) expect(sample.test(line) || meta.test(line), line).toBe(true);
+    const text = await scrape();
+    expectExpositionText(text);
     for (const name of ["controller_runtime_reconcile_total", "controller_runtime_reconcile_time_seconds_bucket", "workqueue_adds_total", "workqueue_depth", "memeops_experiments", "memeops_epochs_completed_total", "memeops_experiment_val_auroc"]) {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/memeops_epochs_completed_total 2/);
     const health = await fetch(`http://127.0.0.1:${op.ports.health}/readyz`);
     expect(health.status).toBe(200);
+  });
+
+  test("a one-class validation split: epochs without AUROC keep their other metrics and reasons, never the best; no series for them", async () => {
+    // the pod runs long enough for the reports below, even on a loaded machine (its token dies with it)
+    apply(experiment(ns, "oneclass", { outcome: "succeeded", after: "25s" }));
+    const pod: Obj = await waitFor("pod running", () => kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=oneclass"]).items.find((p: Obj) => p.status.phase === "Running"));
+    const reporter = trainerReporter(pod, url());
+    const reportsBefore = sample(await scrape(), "memeops_epochs_completed_total") ?? 0;
+    const valAurocWhy = "AUROC is undefined: the validation split holds one class only";
+    const oneClass = (n: number, valLoss: number) => ({ epoch: n, trainLoss: 0.7 - n / 100, valLoss, valAccuracy: 1, valF1: 0, undefinedBecause: { valAuroc: valAurocWhy } });
+    const epochs = [oneClass(1, 0.66), oneClass(2, 0.61)];
+    for (const e of epochs) expect(await reporter.progress({ stage: "train", epoch: e.epoch, totalEpochs: 2, epochMetrics: e })).toBe(true);
+
+    const mid = getExperiment(ns, "oneclass");
+    expect(mid.status.epochs).toEqual(epochs);
+    expect(mid.status.bestEpoch).toBeUndefined();
+    expect(mid.status.bestValAuroc).toBeUndefined();
+    // The gauges come from the leader's next reconcile of the status.
+    const of = (metric?: string) => ({ namespace: ns, name: "oneclass", ...(metric && { metric }) });
+    const midText = await waitFor("the epoch 2 gauge", async () => {
+      const t = await scrape();
+      return sample(t, "memeops_experiment_epoch", of()) === 2 ? t : undefined;
+    });
+    expectExpositionText(midText);
+    expect(sample(midText, "memeops_experiment_epoch_metric", of("valLoss"))).toBe(0.61);
+    expect(sample(midText, "memeops_experiment_epoch_metric", of("valAccuracy"))).toBe(1);
+    expect(sample(midText, "memeops_experiment_epoch_metric", of("valAuroc"))).toBeUndefined();
+    expect(sample(midText, "memeops_experiment_val_auroc", of())).toBeUndefined();
+    expect(sample(midText, "memeops_epochs_completed_total")).toBe(reportsBefore + 2);
+
+    // The test split is one class too: no test AUROC, its reason instead.
+    const testAurocWhy = "AUROC is undefined: the test split holds one class only";
+    const { auroc: _, ...withoutAuroc } = result.test;
+    expect(await reporter.result({ test: { ...withoutAuroc, undefinedBecause: { auroc: testAurocWhy } }, checkpointUri: result.checkpointUri })).toBe(true);
+    const done = await waitFor("Succeeded", phaseIs(ns, "oneclass", "Succeeded"), { timeoutMs: 60_000 });
+    expect(done.status.test).toEqual({ ...withoutAuroc, undefinedBecause: { auroc: testAurocWhy } });
+    expect(done.status.epochs).toEqual(epochs);
+    expect(done.status.bestEpoch).toBeUndefined();
+    expect(done.status.bestValAuroc).toBeUndefined();
+    expect(condition(done, "Succeeded").status).toBe("True");
+
+    const endText = await waitFor("the leader counted it Succeeded", async () => {
+      const t = await scrape();
+      return (sample(t, "memeops_experiments", { phase: "Succeeded" }) ?? 0) >= 2 ? t : undefined;
+    });
+    expectExpositionText(endText);
+    expect(sample(endText, "memeops_experiment_epoch_metric", of("valLoss"))).toBe(0.61);
+    expect(sample(endText, "memeops_experiment_epoch_metric", of("valAuroc"))).toBeUndefined();
+    expect(sample(endText, "memeops_experiment_val_auroc", of())).toBeUndefined();
+    expect(sample(endText, "memeops_experiment_test_auroc", of())).toBeUndefined();
+    // "rep" (earlier in this file) had AUROCs: its series are there, so absence above is about this experiment only
+    expect(sample(endText, "memeops_experiment_test_auroc", { namespace: ns, name: "rep" })).toBe(0.71);
   });
 });
