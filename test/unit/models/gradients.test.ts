@@ -1,11 +1,11 @@
-// Finite-difference checks of the gradients the wasm backend runs with: the custom matMul and embedding (gather)
-// gradients, LayerNorm and multi-head attention. Central differences in float32 with eps 1e-2 and a loss that is
+// Finite-difference checks of the gradients the wasm backend runs with: the custom matMul, dense (fused bias) and
+// embedding (gather) gradients, LayerNorm's and GeLU's closed-form gradients and multi-head attention. Central differences in float32 with eps 1e-2 and a loss that is
 // a fixed random projection of the output.
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { embeddingLookup, matMul } from "../../../trainer-image/src/models/layers/kernels.ts";
-import { LayerNorm } from "../../../trainer-image/src/models/layers/dense.ts";
-import { SelfAttention } from "../../../trainer-image/src/models/layers/attention.ts";
+import { Dense, LayerNorm, dropout, gelu } from "../../../trainer-image/src/models/layers/dense.ts";
+import { ResidualOutput, SelfAttention } from "../../../trainer-image/src/models/layers/attention.ts";
 import { ParamStore } from "../../../trainer-image/src/models/layers/params.ts";
 import { ForwardContext } from "../../../trainer-image/src/models/layers/context.ts";
 import { MASKED } from "../../../trainer-image/src/models/layers/inputs.ts";
@@ -78,14 +78,58 @@ describe("gradients (finite differences)", () => {
     ours.forEach((row, r) => row.forEach((g, h) => expect(g).toBeCloseTo(expected[r]![h]!, 5)));
   });
 
-  it("LayerNorm (input and its weight)", () => {
+  it("dense layer with its fused bias (input, kernel and bias, rank 3 input)", () => {
+    const p = new ParamStore(4, 0.5);
+    const dense = new Dense(p, "d", 3, 5);
+    tf.tidy(() => dense.bias.assign(tf.randomNormal([5], 0, 1, "float32", 20)));
+    const w = projection([2, 4, 5]);
+    checkGradient((x) => dense.apply(x).mul(w).sum(), tf.randomNormal([2, 4, 3], 0, 1, "float32", 21));
+    const x = tf.randomNormal([2, 4, 3], 0, 1, "float32", 22);
+    checkVariableGradient(() => dense.apply(x).mul(w).sum(), dense.kernel);
+    checkVariableGradient(() => dense.apply(x).mul(w).sum(), dense.bias);
+    p.dispose();
+  });
+
+  it("LayerNorm (input, weight and bias, rank 3 input)", () => {
     const p = new ParamStore(1);
     const ln = new LayerNorm(p, "ln", 4);
     tf.tidy(() => ln.weight.assign(tf.tensor1d([1.5, -0.5, 1, 2])));
-    const w = projection([3, 4]);
-    checkGradient((x) => ln.apply(x).mul(w).sum(), tf.randomNormal([3, 4], 0, 1, "float32", 8));
-    const x = tf.randomNormal([3, 4], 0, 1, "float32", 9);
+    const w = projection([2, 3, 4]);
+    checkGradient((x) => ln.apply(x).mul(w).sum(), tf.randomNormal([2, 3, 4], 0, 1, "float32", 8));
+    const x = tf.randomNormal([2, 3, 4], 0, 1, "float32", 9);
     checkVariableGradient(() => ln.apply(x).mul(w).sum(), ln.weight);
+    checkVariableGradient(() => ln.apply(x).mul(w).sum(), ln.bias);
+    p.dispose();
+  });
+
+  it("GeLU (erf form), across negative, small and large inputs", () => {
+    const x = tf.tensor1d([-4, -2.5, -1, -0.3, -0.01, 0, 0.02, 0.5, 1.2, 3, 5]);
+    const w = projection([11]);
+    checkGradient((v) => gelu(v).mul(w).sum(), x, 1e-2, 2e-3);
+    // and the values: x * Phi(x), with Phi(-1) = 0.15865525, Phi(1.2) = 0.88493033
+    const y = gelu(tf.tensor1d([-1, 0, 1.2])).dataSync();
+    expect(y[0]).toBeCloseTo(-0.15865525, 6);
+    expect(y[1]).toBe(0);
+    expect(y[2]).toBeCloseTo(1.2 * 0.88493033, 6);
+  });
+
+  it("residual output sublayer (one op) in training: equals its pieces; input, residual, weight gradients", () => {
+    const p = new ParamStore(5, 0.5);
+    const out = new ResidualOutput(p, "o", 6, 4, 0.3);
+    tf.tidy(() => out.norm.weight.assign(tf.tensor1d([1.2, -0.7, 0.9, 1.5])));
+    const ctx = () => new ForwardContext(true, 7); // the same dropout mask on every call
+    const x = tf.randomNormal([2, 3, 6], 0, 1, "float32", 30);
+    const residual = tf.randomNormal([2, 3, 4], 0, 1, "float32", 31);
+    const fused = out.apply(x, residual, ctx()).dataSync();
+    const c = ctx();
+    const pieces = out.norm.apply(dropout(out.dense.apply(x), 0.3, c).add(residual)).dataSync();
+    expect(Array.from(fused)).toEqual(Array.from(pieces));
+    const w = projection([2, 3, 4]);
+    checkGradient((v) => out.apply(v, residual, ctx()).mul(w).sum(), x);
+    checkGradient((r) => out.apply(x, r, ctx()).mul(w).sum(), residual);
+    for (const v of [out.dense.kernel, out.dense.bias, out.norm.weight, out.norm.bias]) {
+      checkVariableGradient(() => out.apply(x, residual, ctx()).mul(w).sum(), v);
+    }
     p.dispose();
   });
 

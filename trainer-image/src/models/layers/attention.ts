@@ -1,9 +1,9 @@
 // Multi-head attention, written with explicit transposes (FIELD-NOTES: transpose flags are slow on wasm).
 // `mask` is additive ([B, 1, 1, L]: 0 for real keys, -10000 for padding), built from the batch outside the
 // gradient path.
-import type * as tf from "@tensorflow/tfjs";
-import { Dense, LayerNorm, dropout } from "./dense.ts";
-import { matMul } from "./kernels.ts";
+import * as tf from "@tensorflow/tfjs";
+import { Dense, LayerNorm, dropout, dropoutMask, layerNormForward, layerNormGrads } from "./dense.ts";
+import { linear, linearForward, linearGrads, matMul, swapLast } from "./kernels.ts";
 import type { ParamStore } from "./params.ts";
 import type { ForwardContext } from "./context.ts";
 
@@ -14,30 +14,40 @@ export interface AttentionShape {
   dropout: number;
 }
 
-/** [B, L, heads*d] -> [B, heads, L, d] */
-function splitHeads(x: tf.Tensor, heads: number): tf.Tensor {
-  const [b, l, h] = x.shape as [number, number, number];
-  return x.reshape([b, l, heads, h / heads]).transpose([0, 2, 1, 3]);
+/** One sequence's attention inputs split into heads: queries and values [B, h, L, d], keys transposed [B, h, d, L]. */
+export interface Heads {
+  q: tf.Tensor;
+  kt: tf.Tensor;
+  v: tf.Tensor;
+}
+
+/**
+ * The query, key and value projections of x [B, L, in] as ONE matmul against the three kernels side by side (the
+ * stored parameters stay separate; concat's gradient splits theirs back), split into heads. Against three Dense
+ * layers this saves two matmuls forward, and two matmuls, two transposes of x and two gradient adds backward.
+ */
+export function projectHeads(x: tf.Tensor, query: Dense, key: Dense, value: Dense, heads: number): Heads {
+  const [b, l] = x.shape as [number, number, number];
+  const kernel = tf.concat([query.kernel, key.kernel, value.kernel], 1) as tf.Tensor2D;
+  const bias = tf.concat([query.bias, key.bias, value.bias]) as tf.Tensor1D;
+  const y = linear(x.reshape([-1, query.inSize]) as tf.Tensor2D, kernel, bias); // [B*L, 3*size]
+  const d = query.outSize / heads;
+  const [q, k, v] = tf.split(y.reshape([b, l, 3 * heads, d]).transpose([0, 2, 1, 3]), 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  return { q, kt: swapLast(k), v };
 }
 
 /** softmax(q k^T / sqrt(d) + mask) v, per head; q from one sequence, k and v from another (or the same). */
 export function scaledDotProductAttention(
-  q: tf.Tensor,
-  k: tf.Tensor,
-  v: tf.Tensor,
+  query: tf.Tensor,
+  keyValue: Pick<Heads, "kt" | "v">,
   mask: tf.Tensor,
   shape: AttentionShape,
   ctx: ForwardContext,
 ): tf.Tensor {
-  const [b, lq] = q.shape as [number, number, number];
-  const d = shape.size / shape.heads;
-  const qh = splitHeads(q, shape.heads); // [B, h, Lq, d]
-  const [, lk] = k.shape as [number, number, number];
-  const kt = k.reshape([b, lk, shape.heads, d]).transpose([0, 2, 3, 1]); // [B, h, d, Lk]
-  const vh = splitHeads(v, shape.heads); // [B, h, Lk, d]
-  const scores = matMul(qh, kt).mul(1 / Math.sqrt(d)).add(mask);
+  const [b, , lq, d] = query.shape as [number, number, number, number];
+  const scores = matMul(query, keyValue.kt).mul(1 / Math.sqrt(d)).add(mask);
   const probs = dropout(scores.softmax(), shape.dropout, ctx);
-  return matMul(probs, vh).transpose([0, 2, 1, 3]).reshape([b, lq, shape.size]);
+  return matMul(probs, keyValue.v).transpose([0, 2, 1, 3]).reshape([b, lq, shape.size]);
 }
 
 /** Dense + dropout + residual + LayerNorm: BERT's "output" sublayer. */
@@ -50,8 +60,34 @@ export class ResidualOutput {
     this.dense = new Dense(p, denseName, inSize, outSize);
     this.norm = new LayerNorm(p, normName, outSize);
   }
+  /** LayerNorm(dropout(dense(x)) + residual), as one op with a hand-written gradient: autodiff of the pieces
+   * records ~8 kernels and ~13 saved tensors more per call. */
   apply(x: tf.Tensor, residual: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    return this.norm.apply(dropout(this.dense.apply(x), this.rate, ctx).add(residual));
+    const { dense, norm } = this;
+    const rows = residual.size / dense.outSize;
+    const mask = dropoutMask([rows, dense.outSize], this.rate, ctx);
+    const op = tf.customGrad((...args) => {
+      const [x2, r2, kernel, bias, weight, shift, save] = args as [
+        tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc,
+      ];
+      const h = linearForward(x2, kernel, bias);
+      const { y, xhat, rstd } = layerNormForward((mask ? h.mul(mask) : h).add(r2) as tf.Tensor2D, weight, shift, norm.eps);
+      save(mask ? [x2, kernel, xhat, rstd, weight, mask] : [x2, kernel, xhat, rstd, weight]);
+      return {
+        value: y,
+        gradFunc: (dy, saved) => {
+          const [sx, skernel, sxhat, srstd, sweight, smask] = saved as tf.Tensor2D[];
+          const [dz, dweight, dshift] = layerNormGrads(dy as tf.Tensor2D, sxhat!, srstd!, sweight!);
+          const dh = smask ? dz.mul(smask) as tf.Tensor2D : dz;
+          const [dx, dkernel, dbias] = linearGrads(dh, sx!, skernel!);
+          return [dx, dz, dkernel, dbias, dweight, dshift];
+        },
+      };
+    });
+    const out = op(
+      x.reshape([rows, dense.inSize]), residual.reshape([rows, dense.outSize]), dense.kernel, dense.bias, norm.weight, norm.bias,
+    );
+    return out.reshape(residual.shape);
   }
 }
 
@@ -68,9 +104,8 @@ export class SelfAttention {
     this.output = new ResidualOutput(p, `${name}.output`, shape.size, hidden, hiddenDropout);
   }
   apply(x: tf.Tensor, mask: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const context = scaledDotProductAttention(
-      this.query.apply(x), this.key.apply(x), this.value.apply(x), mask, this.shape, ctx,
-    );
+    const heads = projectHeads(x, this.query, this.key, this.value, this.shape.heads);
+    const context = scaledDotProductAttention(heads.q, heads, mask, this.shape, ctx);
     return this.output.apply(context, x, ctx);
   }
 }

@@ -2,7 +2,7 @@
 // attend to the OTHER stream's keys and values in a shared "bi" space, then each stream gets its own residual
 // output and feed-forward network. Names follow the published layout (`biattention.query1` = visual side, `2` = text).
 import type * as tf from "@tensorflow/tfjs";
-import { scaledDotProductAttention, ResidualOutput, type AttentionShape } from "./attention.ts";
+import { projectHeads, scaledDotProductAttention, ResidualOutput, type AttentionShape } from "./attention.ts";
 import { Dense } from "./dense.ts";
 import { FeedForward, type StreamShape } from "./transformer-layer.ts";
 import type { ParamStore } from "./params.ts";
@@ -46,12 +46,10 @@ export class CoAttentionLayer {
     text: tf.Tensor, textMask: tf.Tensor, visual: tf.Tensor, visualMask: tf.Tensor, ctx: ForwardContext,
   ): [tf.Tensor, tf.Tensor] {
     // text queries over visual keys/values, and visual queries over text keys/values
-    const textContext = scaledDotProductAttention(
-      this.query2.apply(text), this.key1.apply(visual), this.value1.apply(visual), visualMask, this.shape, ctx,
-    );
-    const visualContext = scaledDotProductAttention(
-      this.query1.apply(visual), this.key2.apply(text), this.value2.apply(text), textMask, this.shape, ctx,
-    );
+    const visualHeads = projectHeads(visual, this.query1, this.key1, this.value1, this.shape.heads);
+    const textHeads = projectHeads(text, this.query2, this.key2, this.value2, this.shape.heads);
+    const textContext = scaledDotProductAttention(textHeads.q, visualHeads, visualMask, this.shape, ctx);
+    const visualContext = scaledDotProductAttention(visualHeads.q, textHeads, textMask, this.shape, ctx);
     const visualAttended = this.visualOutput.apply(visualContext, visual, ctx);
     const textAttended = this.textOutput.apply(textContext, text, ctx);
     return [this.textFfn.apply(textAttended, ctx), this.visualFfn.apply(visualAttended, ctx)];

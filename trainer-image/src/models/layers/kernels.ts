@@ -1,12 +1,16 @@
-// Two tfjs ops whose built-in gradients are slow or missing on the wasm/cpu backends (FIELD-NOTES):
+// tfjs ops whose built-in gradients are slow or missing on the wasm/cpu backends (FIELD-NOTES, bench/ops-profile.ts):
 //  - matMul's gradient uses transposeA/transposeB flags, 10-20x slower on wasm than an explicit transpose;
-//  - gather's gradient needs UnsortedSegmentSum: no wasm kernel, seconds per step on cpu.
-// Both get custom gradients there; other backends (tfjs-node, GPU) keep the built-in ones.
-// matMul also counts its forward FLOPs while a counter is active (for the benchmarks' FLOP/s).
+//  - gather's gradient needs UnsortedSegmentSum: no wasm kernel, seconds per step on cpu;
+//  - a bias add's gradient sums dy over rows: wasm's Sum over a leading axis transposes dy first (~10x slower
+//    than ones[1, M] @ dy).
+// They get custom gradients there; other backends (tfjs-node, GPU) keep the built-in ones.
+// matMul and linear also count their forward FLOPs while a counter is active (for the benchmarks' FLOP/s).
 import * as tf from "@tensorflow/tfjs";
+import { shareBuffersOnWasm } from "./wasm-kernels.ts";
 
 const needsWorkarounds = (): boolean => {
   const backend = tf.getBackend();
+  if (backend === "wasm") shareBuffersOnWasm();
   return backend === "wasm" || backend === "cpu";
 };
 
@@ -25,7 +29,7 @@ export function countMatMulFlops(fn: () => void): number {
 }
 
 /** Swaps the last two axes (rank 2, 3 or 4). */
-function swapLast(x: tf.Tensor): tf.Tensor {
+export function swapLast(x: tf.Tensor): tf.Tensor {
   const perm = [...Array(x.rank).keys()];
   const n = x.rank;
   [perm[n - 2], perm[n - 1]] = [perm[n - 1]!, perm[n - 2]!];
@@ -44,15 +48,24 @@ const matMulExplicitGrad = tf.customGrad((...args) => {
   };
 });
 
+function countFlops(a: tf.Tensor, b: tf.Tensor): void {
+  if (!flopCounter) return;
+  const m = a.shape[a.rank - 2]!;
+  const k = a.shape[a.rank - 1]!;
+  const n = b.shape[b.rank - 1]!;
+  const batch = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  flopCounter.flops += 2 * batch * m * n * k;
+}
+
+/** Sum of a [M, N] matrix over its rows, as ones[1, M] @ x -> [N]. */
+export function sumRows(x: tf.Tensor): tf.Tensor {
+  const [m, n] = x.shape as [number, number];
+  return tf.matMul(tf.ones([1, m]), x).reshape([n]);
+}
+
 /** a @ b over the last two axes, same batch shape (no broadcasting). */
 export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (flopCounter) {
-    const m = a.shape[a.rank - 2]!;
-    const k = a.shape[a.rank - 1]!;
-    const n = b.shape[b.rank - 1]!;
-    const batch = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-    flopCounter.flops += 2 * batch * m * n * k;
-  }
+  countFlops(a, b);
   if (a.rank > 3) {
     // tfjs batches only rank 3 reliably: fold the leading axes.
     const lead = a.shape.slice(0, -2);
@@ -63,6 +76,32 @@ export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
     return out.reshape([...lead, out.shape[1]!, out.shape[2]!]);
   }
   return needsWorkarounds() ? matMulExplicitGrad(a, b) : tf.matMul(a, b);
+}
+
+/** x [M, K] @ kernel [K, N] + bias [N] as one fused kernel (a separate broadcast add costs as much as a small
+ * matmul on wasm); counts its FLOPs. */
+export function linearForward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  countFlops(x, kernel);
+  return tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
+}
+
+/** Gradients of linearForward with explicit transposes: [dx, dkernel, dbias]. */
+export function linearGrads(dy: tf.Tensor2D, x: tf.Tensor2D, kernel: tf.Tensor2D): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return [tf.matMul(dy, kernel.transpose()), tf.matMul(x.transpose(), dy), sumRows(dy)];
+}
+
+const linearExplicitGrad = tf.customGrad((...args) => {
+  const [x, w, bias, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: linearForward(x, w, bias),
+    gradFunc: (dy, saved) => linearGrads(dy as tf.Tensor2D, ...(saved as [tf.Tensor2D, tf.Tensor2D])),
+  };
+});
+
+/** x [M, K] @ kernel [K, N] + bias [N]. */
+export function linear(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  return needsWorkarounds() ? linearExplicitGrad(x, kernel, bias) as tf.Tensor2D : linearForward(x, kernel, bias);
 }
 
 /** Scatter-based gradient for a table lookup (values identical to gather's, FIELD-NOTES). */
