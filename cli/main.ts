@@ -41,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`memeops ${name}: ${err.message}\n\n${command.help}`);
+      // the error is the last line: a pod's log tail (its termination message without a file) shows it
+      console.error(`memeops ${name}: ${err.message}\n(memeops ${name} --help for usage)`);
       return 2;
     }
     console.error(`memeops ${name}: ${err instanceof Error ? err.message : String(err)}`);
