@@ -5,7 +5,6 @@
 //   npx tsx bench/ops-profile.ts [steps=5] [batch=32] [sizes=tiny,small]     (PROFILE_ALL=1: every phase/kernel row)
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../trainer-image/src/training/backend.ts";
-import { shareBuffersOnWasm } from "../trainer-image/src/models/layers/wasm-kernels.ts";
 import { createModel } from "../trainer-image/src/models/registry.ts";
 import { AdamW, ADAMW_DEFAULTS } from "../trainer-image/src/training/adamw.ts";
 import { trainStep } from "../trainer-image/src/training/step.ts";
@@ -121,7 +120,6 @@ function report({ size, stepMs, tallies }: ReturnType<typeof profileModel>): voi
 }
 
 const backend = await selectBackend({ candidates: ["wasm"] });
-if (backend.tfName === "wasm") shareBuffersOnWasm(); // before instrumenting, so the timers wrap the kernels that run
 instrumentKernels(backend.tfName);
 console.log(`backend: ${backend.choice}; batch ${batchSize}; dims T=${XOR_DIMS.T} R=${XOR_DIMS.R} D=${XOR_DIMS.D}; ${steps} profiled steps`);
 for (const size of sizes) report(profileModel(size));

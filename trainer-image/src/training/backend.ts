@@ -3,6 +3,7 @@
 // they are imported dynamically and their absence is an expected, logged outcome. MEMEOPS_BACKEND forces one.
 import * as tf from "@tensorflow/tfjs";
 import type { Log } from "../data/log.ts";
+import { shareBuffersOnWasm } from "../models/layers/wasm-kernels.ts";
 
 export const BACKENDS = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -36,6 +37,7 @@ const loaders: Record<BackendChoice, () => Promise<void>> = {
   wasm: async () => {
     await import("@tensorflow/tfjs-backend-wasm");
     if (!(await tf.setBackend("wasm"))) throw new Error("wasm backend did not initialise");
+    shareBuffersOnWasm();
   },
   cpu: async () => {
     if (!(await tf.setBackend("cpu"))) throw new Error("cpu backend did not initialise");

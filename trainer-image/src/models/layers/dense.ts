@@ -4,7 +4,7 @@
 // forward formulas are the ones autodiff saw, op for op.
 import * as tf from "@tensorflow/tfjs";
 import type { ParamStore } from "./params.ts";
-import { linear, sumRows } from "./kernels.ts";
+import { linear, needsWorkarounds, sumRows } from "./kernels.ts";
 import type { ForwardContext } from "./context.ts";
 
 export class Dense {
@@ -85,11 +85,17 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 }
 
 /** Inverted dropout's seeded mask: 0 or 1 / (1 - rate) per element; null outside training. It is the mask
- * `randomUniform(seed) >= rate`, times 1 / (1 - rate), always gave (float32 comparison and scale), built in one
- * pass here rather than by three kernels. */
+ * `randomUniform(seed) >= rate`, times 1 / (1 - rate) (float32 comparison and scale). On wasm and cpu it is built
+ * in one pass on the host rather than by three kernels; elsewhere the tensors live on the device, and the kernels
+ * stay there. */
 export function dropoutMask(shape: number[], rate: number, ctx: ForwardContext): tf.Tensor | null {
   if (!ctx.training || rate <= 0) return null;
   const uniform = tf.randomUniform(shape, 0, 1, "float32", ctx.nextSeed());
+  if (!needsWorkarounds()) {
+    const onDevice = tf.tidy(() => uniform.greaterEqual(rate).toFloat().mul(1 / (1 - rate)));
+    uniform.dispose();
+    return onDevice;
+  }
   const draws = uniform.dataSync();
   uniform.dispose();
   const threshold = Math.fround(rate);

@@ -6,11 +6,10 @@
 // They get custom gradients there; other backends (tfjs-node, GPU) keep the built-in ones.
 // matMul and linear also count their forward FLOPs while a counter is active (for the benchmarks' FLOP/s).
 import * as tf from "@tensorflow/tfjs";
-import { shareBuffersOnWasm } from "./wasm-kernels.ts";
 
-const needsWorkarounds = (): boolean => {
+/** The backends whose tensors live in host memory and whose kernels these workarounds are for. */
+export const needsWorkarounds = (): boolean => {
   const backend = tf.getBackend();
-  if (backend === "wasm") shareBuffersOnWasm();
   return backend === "wasm" || backend === "cpu";
 };
 
