@@ -22,7 +22,7 @@ export function dropDuplicates(rows: readonly SourceRow[]): DedupeResult {
     if (!seen) {
       first.set(row.id, row);
       kept.push(row);
-    } else if (seen.img === row.img && seen.text === row.text && seen.label === row.label) {
+    } else if (seen.img === row.img && seen.text === row.text && seen.label === row.label && seen.class === row.class) {
       duplicates++;
     } else {
       conflicts.push({ id: row.id, where: row.where, reason: `duplicate id with different content (first at ${seen.where})` });

@@ -34,6 +34,8 @@ export interface SplitReport {
   items: number;
   labelled: number;
   positives: number;
+  /** Items per source class, when spec.dataset.layout.labels maps classes to labels. */
+  classes?: Record<string, number>;
   truncatedTexts: number;
 }
 
@@ -85,6 +87,7 @@ export function formatPrepareReport(r: PrepareReport): string {
       `${head} ${s.items} items (${s.positives} hateful, ${s.labelled} labelled) from ${s.rowsRead} rows of ${s.files.join(" + ")}: ` +
         `${s.duplicatesRemoved} duplicates removed, ${s.dropped} dropped${s.truncatedTexts ? `, ${s.truncatedTexts} texts truncated to fit` : ""}`,
     );
+    if (s.classes) lines.push(`${" ".repeat(head.length)} classes: ${Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(", ")}`);
   }
   for (const shared of r.sharedIds) {
     lines.push(`  shared ids: ${shared.count} ids in both ${shared.splits.join(" and ")} (e.g. ${shared.examples.join(", ")})`);

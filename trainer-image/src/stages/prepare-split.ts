@@ -27,6 +27,8 @@ export interface PrepareRow {
   img: string;
   text: string;
   label: Label;
+  /** The source's class, when spec.dataset.layout.labels maps classes to labels. */
+  class?: string;
   where: string;
   imagePath: string | null;
 }
@@ -117,6 +119,7 @@ export async function prepareSplit(job: SplitJob): Promise<SplitOutcome> {
           {
             id: l.row.id,
             label: l.row.label,
+            ...(l.row.class !== undefined ? { class: l.row.class } : {}),
             text: l.row.text,
             ...(l.caption !== undefined ? { caption: l.caption } : {}),
             image: { path: l.row.img, sha256: image.sha256, width: originalWidth, height: originalHeight, format },
