@@ -86,7 +86,8 @@ describe("prepare: spec.dataset.maxDroppedFraction", () => {
 
   it("a split that loses more than the threshold stops the run before any feature is computed", async () => {
     const extractor = gridMeanExtractor({ regions: 4 });
-    const run = prepare(harmemeSpec(data), { workDir: join(tmp, "w4"), storageDir, extractor });
+    // its own storage: the feature cache of the other tests holds these very images
+    const run = prepare(harmemeSpec(data), { workDir: join(tmp, "w4"), storageDir: join(tmp, "storage-w4"), extractor });
     await expect(run).rejects.toThrow(
       /^the train split lost 11 of its 12 rows \(91\.7%\), more than spec\.dataset\.maxDroppedFraction = 0\.05; the first: annotations\/train\.jsonl:2: image missing: .*\/images\/covid_memes_2\.png; annotations\/train\.jsonl:3: image missing: .*covid_memes_3\.png;/,
     );
