@@ -55,6 +55,11 @@ describe("prepare: the HarMeme layout", () => {
     expect(formatPrepareReport(report)).toContain("             classes: not harmful 6, somewhat harmful 4, very harmful 2");
   });
 
+  it("reports images that two splits share byte for byte under other ids", () => {
+    expect(report.sharedImages).toEqual([{ splits: ["train", "test"], count: 1, examples: ["covid_memes_3 = covid_memes_203"] }]);
+    expect(formatPrepareReport(report)).toContain("  shared images: 1 images in both train and test, byte for byte (e.g. covid_memes_3 = covid_memes_203)");
+  });
+
   it("a class the mapping lacks stops the run, naming the file, the line and the field", async () => {
     const dir = join(tmp, "unknown-class");
     const files = await harmemeFiles();

@@ -3,7 +3,7 @@
 // Written as prepare-report.json next to the prepared dataset; formatPrepareReport renders it for people.
 import type { CacheStats } from "../data/download-cache.ts";
 import type { BatchStats } from "../features/batch-pipeline.ts";
-import type { SharedIds } from "../data/dedupe.ts";
+import type { SharedIds, SharedImages } from "../data/dedupe.ts";
 import type { SplitRole } from "../data/splits.ts";
 
 export const REPORT_FORMAT = "memeops.prepare-report/v1";
@@ -63,6 +63,8 @@ export interface PrepareReport {
   reused: boolean;
   splits: (SplitReport | MissingSplitReport)[];
   sharedIds: SharedIds[];
+  /** Images in two splits byte for byte, under different ids (absent in reports written before it was counted). */
+  sharedImages?: SharedImages[];
   dropped: DroppedItem[];
   notes: NoteCount[];
   tokenizer: { origin: string; fingerprint: string; maxSequenceLength: number };
@@ -89,13 +91,16 @@ export function formatPrepareReport(r: PrepareReport): string {
       continue;
     }
     lines.push(
-      `${head} ${s.items} items (${s.positives} hateful, ${s.labelled} labelled) from ${s.rowsRead} rows of ${s.files.join(" + ")}: ` +
+      `${head} ${s.items} items (${s.positives} positive, ${s.labelled} labelled) from ${s.rowsRead} rows of ${s.files.join(" + ")}: ` +
         `${s.duplicatesRemoved} duplicates removed, ${s.dropped} dropped${s.truncatedTexts ? `, ${s.truncatedTexts} texts truncated to fit` : ""}`,
     );
     if (s.classes) lines.push(`${" ".repeat(head.length)} classes: ${Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(", ")}`);
   }
   for (const shared of r.sharedIds) {
     lines.push(`  shared ids: ${shared.count} ids in both ${shared.splits.join(" and ")} (e.g. ${shared.examples.join(", ")})`);
+  }
+  for (const shared of r.sharedImages ?? []) {
+    lines.push(`  shared images: ${shared.count} images in both ${shared.splits.join(" and ")}, byte for byte (e.g. ${shared.examples.join(", ")})`);
   }
   if (r.dropped.length) {
     const byKind = countBy(r.dropped.map((d) => kindOf(d.reason)));

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { MemeExperimentSpec } from "../../../api/v1alpha1/spec.ts";
+import { findSharedImages } from "../data/dedupe.ts";
 import { DownloadCache } from "../data/download-cache.ts";
 import type { DownloadOptions } from "../data/download.ts";
 import { MIN_IMAGE_SIDE, missingImageReason } from "../data/image-check.ts";
@@ -21,7 +22,7 @@ import { MemeTokenizer } from "../text/tokenizer.ts";
 import { assertDropLimit } from "./drop-limit.ts";
 import { loadInputs, type PrepareInputs } from "./prepare-inputs.ts";
 import { NoteCollector, REPORT_FORMAT, type DroppedItem, type PrepareReport, type SplitReport } from "./prepare-report.ts";
-import { prepareSplit, type Captioner, type PrepareRow } from "./prepare-split.ts";
+import { prepareSplit, type Captioner, type PrepareRow, type SplitOutcome } from "./prepare-split.ts";
 import { openTools } from "./prepare-tools.ts";
 import { StepTimer } from "./step-timer.ts";
 
@@ -93,6 +94,7 @@ export async function prepare(spec: MemeExperimentSpec, opts: PrepareOptions): P
       captions: captioner ? { fingerprint: captioner.fingerprint } : null,
       splits: {},
     };
+    const images = new Map<SplitRole, SplitOutcome["images"]>();
     for (const [role, rows] of inputs.rows) {
       log(`${role}: preparing ${rows.length} items`);
       const outcome = await prepareSplit({
@@ -110,13 +112,14 @@ export async function prepare(spec: MemeExperimentSpec, opts: PrepareOptions): P
         notes,
       });
       inputs.dropped.push(...outcome.dropped);
+      images.set(role, outcome.images);
       manifest.splits[role] = outcome.summary;
       Object.assign(inputs.splits.get(role) as SplitReport, {
         dropped: inputs.dropped.filter((d) => d.split === role).length,
         items: outcome.summary.count,
         labelled: outcome.summary.labelled,
         positives: outcome.summary.positives,
-        ...(outcome.summary.classes ? { classes: outcome.summary.classes } : {}),
+        ...(outcome.summary.classes ? { classes: inMappingOrder(outcome.summary.classes, spec.dataset.layout.labels ?? {}) } : {}),
         truncatedTexts: outcome.truncated,
       });
       assertDropLimit(role, inputs.dropped.filter((d) => d.split === role), rowsOf(inputs, role), spec.dataset.maxDroppedFraction);
@@ -131,6 +134,7 @@ export async function prepare(spec: MemeExperimentSpec, opts: PrepareOptions): P
       reused: false,
       splits: SPLIT_ROLES.flatMap((role) => inputs.splits.get(role) ?? []),
       sharedIds: inputs.sharedIds,
+      sharedImages: findSharedImages(images),
       dropped: inputs.dropped,
       notes: notes.list(),
       tokenizer: { origin: tokenizer.origin, fingerprint: tokenizer.fingerprint, maxSequenceLength: spec.training.maxSequenceLength },
@@ -158,6 +162,11 @@ async function ensureStorage(path: string): Promise<string> {
   } catch (err) {
     throw new Error(`storage path ${path} (spec.dataset.storage.path) cannot be created: ${(err as Error).message}`);
   }
+}
+
+/** Class counts in the order spec.dataset.layout.labels lists the classes (for HarMeme: not, somewhat, very harmful). */
+function inMappingOrder(counts: Record<string, number>, mapping: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(mapping).filter((c) => c in counts).map((c) => [c, counts[c] as number]));
 }
 
 /** The rows a split's drop fraction is taken of: all it read, less identical repeats (those are not lost). */
