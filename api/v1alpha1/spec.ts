@@ -28,7 +28,7 @@ const huggingfaceSource = z.strictObject({
 });
 
 const directorySource = z.strictObject({
-  path: str(1024).describe("directory with train.jsonl, validation.jsonl, test.jsonl and img/"),
+  path: str(1024).describe("directory with the split files (train.jsonl, validation.jsonl, test.jsonl) and images, placed as dataset.layout says"),
 });
 
 const archiveSource = z.strictObject({
@@ -82,6 +82,34 @@ const captions = withRules(
   ],
 );
 
+/** A path inside the dataset: relative, `/`-separated, no segment starting with a dot (so no `..`). */
+const datasetRelativePath = () =>
+  str(1024).regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/, "must be a relative path inside the dataset (no leading /, no ..)");
+
+/** Where a value sits in a jsonl row: a field name, then `.name` or `[index]` steps (`labels[0]`, `meta.caption`). */
+const jsonFieldPath = () =>
+  str(200).regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*|\[[0-9]+\])*$/, "must be a field path such as label, labels[0] or meta.label");
+
+const layoutFields = z.strictObject({
+  id: jsonFieldPath().default("id").describe("the meme's id (a number or a string)"),
+  image: jsonFieldPath().default("img").describe("the image's path, relative to images"),
+  text: jsonFieldPath().default("text").describe("the meme's text (its OCR)"),
+  label: jsonFieldPath().default("label").describe("the label: 0/1, or a class that labels maps; absent means unlabelled"),
+});
+
+export const datasetLayout = z.strictObject({
+  annotations: datasetRelativePath().optional().describe("folder of the split files (NAME.jsonl), relative to the dataset root; default: the root"),
+  images: datasetRelativePath().optional().describe("folder the rows' image paths are relative to; default: the root (Hateful Memes rows say img/01235.png)"),
+  fields: layoutFields.describe("which jsonl fields hold the id, image, text and label").prefault({}),
+  labels: z
+    .record(str(200), z.int().min(0).max(1))
+    .optional()
+    .describe(
+      "class -> binary label (e.g. \"somewhat harmful\": 1); when set, every labelled row's class must be a key (else an " +
+        "error naming file, line and field), and the class is kept for per-class test figures; default: labels are 0 or 1",
+    ),
+});
+
 const storage = z.strictObject({
   volumeClaim: k8sName().optional().describe("PersistentVolumeClaim for data, feature cache and checkpoints"),
   path: str(1024).default("/var/lib/memeops").describe("where data and caches live (inside the claim, if one is named)"),
@@ -93,6 +121,10 @@ export const datasetSpec = z.strictObject({
   text: textOptions.describe("text cleanup applied before tokenizing").prefault({}),
   captions: captions.describe("caption enrichment: BLIP captions joined to the text after [SEP]").prefault({}),
   storage: storage.describe("where data, feature cache and checkpoints live").prefault({}),
+  layout: datasetLayout.describe("where split files and images are inside the source, which jsonl fields hold what, and how classes map to labels; default: the Hateful Memes layout").prefault({}),
+  maxDroppedFraction: z.number().min(0).max(1).default(0.05).describe(
+    "stop the run when a split loses more than this fraction of its rows (missing or broken images, bad rows): a wrong image folder must not train on what is left",
+  ),
 });
 
 // ---------------------------------------------------------------- features
@@ -279,6 +311,7 @@ export const memeExperimentSpec = withRules(
 export type MemeExperimentSpecInput = z.input<typeof memeExperimentSpec>;
 export type MemeExperimentSpec = z.output<typeof memeExperimentSpec>;
 export type DatasetSpec = MemeExperimentSpec["dataset"];
+export type DatasetLayout = DatasetSpec["layout"];
 export type FeaturesSpec = MemeExperimentSpec["features"];
 export type ModelSpec = MemeExperimentSpec["model"];
 export type TrainingSpec = MemeExperimentSpec["training"];

@@ -36,6 +36,10 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ["relative weights path", { model: { initialWeights: { uri: "weights/x.bin" } } }, "spec.model.initialWeights.uri", "URI"],
   ["uppercase experiment reference", { model: { initialWeights: { fromExperiment: "Train_A" } } }, "spec.model.initialWeights.fromExperiment", "DNS-1123"],
   ["negative GPUs", { resources: { gpus: -1 } }, "spec.resources.gpus", ">=0"],
+  ["an image folder outside the dataset", { dataset: { source: { synthetic: {} }, layout: { images: "../images" } } }, "spec.dataset.layout.images", "relative path inside the dataset"],
+  ["a label field that is not a path", { dataset: { source: { synthetic: {} }, layout: { fields: { label: "labels[first]" } } } }, "spec.dataset.layout.fields.label", "field path"],
+  ["a class mapped to 2", { dataset: { source: { synthetic: {} }, layout: { labels: { "very harmful": 2 } } } }, "spec.dataset.layout.labels.very harmful", "<=1"],
+  ["a dropped fraction above 1", { dataset: { source: { synthetic: {} }, maxDroppedFraction: 1.5 } }, "spec.dataset.maxDroppedFraction", "<=1"],
 ];
 
 function merge(a: any, b: any): any {

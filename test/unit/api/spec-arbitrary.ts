@@ -40,6 +40,13 @@ const dataset = withUnknown(
       text: someOf({ lowercase: field([true, false], ["yes"]), maxChars: field([1, 512], [0]) }),
       captions: someOf({ enabled: field([false, true], ["on"]), model: uri, maxTokens: field([30], [0, 129]) }),
       storage: someOf({ volumeClaim: field(["memeops-data"], ["UPPER"]), path: field(["/var/lib/memeops"], [""]) }),
+      layout: someOf({
+        annotations: field(["annotations", "data/splits"], ["/abs", "../up", "a/../b", ""]),
+        images: field(["images", "img_v2"], ["/abs", ".hidden", ""]),
+        fields: someOf({ id: field(["id"], ["1x"]), image: field(["image", "img"], [""]), text: field(["text", "meta.ocr"], ["a..b"]), label: field(["label", "labels[0]"], ["labels[x]", "labels[0"]) }),
+        labels: field<Record<string, unknown>>([{ "not harmful": 0, "somewhat harmful": 1, "very harmful": 1 }, {}], [{ harmful: 2 }, { x: "1" }]),
+      }),
+      maxDroppedFraction: field([0, 0.05, 1], [-0.1, 1.5]),
     },
     { requiredKeys: ["source"] },
   ),

@@ -80,8 +80,8 @@ describe("prepare (directory source)", () => {
   it("formats a report a person can read", () => {
     const text = formatPrepareReport(report);
     expect(text).toMatch(/^prepared 10 memes from .*\/data in \d+\.\d s -> .*\/w1\/prepared$/m);
-    expect(text).toContain("  train      3 items (1 hateful, 3 labelled) from 8 rows of train.jsonl: 1 duplicates removed, 4 dropped");
-    expect(text).toContain("  validation 4 items (2 hateful, 4 labelled) from 7 rows of dev_seen.jsonl + dev_unseen.jsonl: 2 duplicates removed, 1 dropped");
+    expect(text).toContain("  train      3 items (1 positive, 3 labelled) from 8 rows of train.jsonl: 1 duplicates removed, 4 dropped");
+    expect(text).toContain("  validation 4 items (2 positive, 4 labelled) from 7 rows of dev_seen.jsonl + dev_unseen.jsonl: 2 duplicates removed, 1 dropped");
     expect(text).toContain("  shared ids: 1 ids in both train and test (e.g. 10004)");
     expect(text).toContain("  dropped 6: 1 duplicate id with different content, 1 image does not decode, 1 image missing, 2 feature extraction failed, 1 image too small");
     expect(text).toMatch(/^ {4}train 10003 \(train\.jsonl:7\): image missing: .*img\/10003\.png$/m);

@@ -3,6 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { dropDuplicates, findSharedIds } from "../../../trainer-image/src/data/dedupe.ts";
 import { normaliseId } from "../../../trainer-image/src/data/ids.ts";
+import { datasetLayout } from "../../../api/v1alpha1/spec.ts";
+import { parseFieldPath, readField } from "../../../trainer-image/src/data/field-path.ts";
 import { parseSplitFile, type SourceRow } from "../../../trainer-image/src/data/rows.ts";
 import { splitFileCandidates } from "../../../trainer-image/src/data/splits.ts";
 
@@ -51,11 +53,53 @@ describe("parseSplitFile", () => {
     ]);
     expect(problems).toEqual([
       { id: null, where: "train.jsonl:3", reason: "not valid JSON" },
-      { id: "00002", where: "train.jsonl:4", reason: "invalid label 2 (expected 0 or 1)" },
-      { id: "00003", where: "train.jsonl:5", reason: 'invalid image path "../etc/passwd"' },
-      { id: "00004", where: "train.jsonl:6", reason: "no text field" },
-      { id: null, where: "train.jsonl:8", reason: "invalid id undefined" },
+      { id: "00002", where: "train.jsonl:4", reason: 'invalid label 2 in field "label" (expected 0 or 1)' },
+      { id: "00003", where: "train.jsonl:5", reason: 'invalid image path "../etc/passwd" in field "img"' },
+      { id: "00004", where: "train.jsonl:6", reason: 'no text in field "text"' },
+      { id: null, where: "train.jsonl:8", reason: 'invalid id undefined in field "id"' },
     ]);
+  });
+});
+
+describe("parseSplitFile with a layout", () => {
+  const layout = datasetLayout.parse({
+    images: "images",
+    fields: { image: "image", text: "meta.ocr", label: "labels[0]" },
+    labels: { "not harmful": 0, "somewhat harmful": 1, "very harmful": 1 },
+  });
+
+  it("reads the fields the layout names, maps the class to the label and keeps the class", () => {
+    const content = [
+      '{"id":"covid_memes_18","image":"covid_memes_18.png","labels":["somewhat harmful","individual"],"meta":{"ocr":"a\\nb"}}',
+      '{"id":"covid_memes_19","image":"covid_memes_19.png","labels":["not harmful"],"meta":{"ocr":"c"}}',
+      '{"id":"covid_memes_20","image":"covid_memes_20.png","meta":{"ocr":"unlabelled"}}',
+      '{"id":"covid_memes_21","image":"covid_memes_21.png","labels":["very harmful"],"text":"text is not where the layout says"}',
+    ].join("\n");
+    const { rows, problems } = parseSplitFile(content, "annotations/train.jsonl", layout);
+    expect(rows).toEqual([
+      { id: "covid_memes_18", img: "images/covid_memes_18.png", text: "a\nb", label: 1, class: "somewhat harmful", where: "annotations/train.jsonl:1" },
+      { id: "covid_memes_19", img: "images/covid_memes_19.png", text: "c", label: 0, class: "not harmful", where: "annotations/train.jsonl:2" },
+      { id: "covid_memes_20", img: "images/covid_memes_20.png", text: "unlabelled", label: null, where: "annotations/train.jsonl:3" },
+    ]);
+    expect(problems).toEqual([{ id: "covid_memes_21", where: "annotations/train.jsonl:4", reason: 'no text in field "meta.ocr"' }]);
+  });
+
+  it("a class outside the mapping is an error naming the file, the line and the field", () => {
+    const content = '{"id":"a","image":"a.png","labels":["not harmful"],"meta":{"ocr":"x"}}\n{"id":"b","image":"b.png","labels":[2],"meta":{"ocr":"x"}}\n';
+    expect(() => parseSplitFile(content, "annotations/val.jsonl", layout)).toThrow(
+      'annotations/val.jsonl:2: the class "2" in field "labels[0]" (spec.dataset.layout.fields.label) is not in spec.dataset.layout.labels ("not harmful", "somewhat harmful", "very harmful")',
+    );
+  });
+});
+
+describe("readField", () => {
+  it("follows names and indexes, and gives undefined where a step is absent", () => {
+    const row = { labels: ["very harmful", "society"], meta: { ocr: "x", tags: [{ v: 1 }] } };
+    expect(readField(row, parseFieldPath("labels[1]"))).toBe("society");
+    expect(readField(row, parseFieldPath("meta.tags[0].v"))).toBe(1);
+    expect(readField(row, parseFieldPath("labels[2]"))).toBeUndefined();
+    expect(readField(row, parseFieldPath("labels.x"))).toBeUndefined();
+    expect(readField(row, parseFieldPath("meta[0]"))).toBeUndefined();
   });
 });
 
@@ -94,5 +138,6 @@ describe("splitFileCandidates", () => {
     expect(splitFileCandidates("validation")).toEqual([["validation.jsonl"], ["dev_seen.jsonl", "dev_unseen.jsonl"], ["dev.jsonl"]]);
     expect(splitFileCandidates("test")).toEqual([["test.jsonl"], ["test_seen.jsonl", "test_unseen.jsonl"]]);
     expect(splitFileCandidates("dev_seen")).toEqual([["dev_seen.jsonl"]]);
+    expect(splitFileCandidates("val", "annotations")).toEqual([["annotations/val.jsonl"]]);
   });
 });

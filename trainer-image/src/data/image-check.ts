@@ -6,11 +6,14 @@ import { decodeImageFile, type DecodeOptions, type DecodeResult } from "./decode
 
 export const MIN_IMAGE_SIDE = 16;
 
+/** The reason an item whose image the source lacks is dropped; `where` is the source's location of the image. */
+export const missingImageReason = (where: string) => `image missing: ${where}`;
+
 export type ImageCheck = { ok: true; decoded: DecodeResult } | { ok: false; reason: string };
 
 /** `path` is the local file, or null when the source does not have the image at `where`. */
 export async function checkImage(path: string | null, where: string, options: DecodeOptions = {}): Promise<ImageCheck> {
-  if (path === null) return { ok: false, reason: `image missing: ${where}` };
+  if (path === null) return { ok: false, reason: missingImageReason(where) };
   let decoded: DecodeResult;
   try {
     decoded = await decodeImageFile(path, options);

@@ -2,7 +2,8 @@
 import { readFile } from "node:fs/promises";
 import type { Log } from "./log.ts";
 import { ProgressMeter } from "./progress.ts";
-import { parseSplitFile, type RowProblem, type SourceRow } from "./rows.ts";
+import type { DatasetLayout } from "../../../api/v1alpha1/spec.ts";
+import { DEFAULT_LAYOUT, parseSplitFile, type RowProblem, type SourceRow } from "./rows.ts";
 import type { DatasetSource } from "./sources/source.ts";
 import { isSafeSplitName, splitFileCandidates, type SplitRole } from "./splits.ts";
 
@@ -24,10 +25,12 @@ export interface MissingSplit {
   tried: string[];
 }
 
-export async function loadSplit(source: DatasetSource, role: SplitRole, name: string, log: Log): Promise<LoadedSplit | MissingSplit> {
+export async function loadSplit(
+  source: DatasetSource, role: SplitRole, name: string, log: Log, layout: DatasetLayout = DEFAULT_LAYOUT,
+): Promise<LoadedSplit | MissingSplit> {
   if (!isSafeSplitName(name)) throw new Error(`spec.dataset.splits.${role}: ${JSON.stringify(name)} is not a file name`);
   const tried: string[] = [];
-  for (const files of splitFileCandidates(name)) {
+  for (const files of splitFileCandidates(name, layout.annotations)) {
     const paths: string[] = [];
     for (const file of files) {
       const meter = new ProgressMeter(file, log, { singleFile: true });
@@ -41,7 +44,7 @@ export async function loadSplit(source: DatasetSource, role: SplitRole, name: st
     const rows: SourceRow[] = [];
     const problems: RowProblem[] = [];
     for (const [i, path] of paths.entries()) {
-      const parsed = parseSplitFile(await readFile(path, "utf8"), files[i] as string);
+      const parsed = parseSplitFile(await readFile(path, "utf8"), files[i] as string, layout);
       rows.push(...parsed.rows);
       problems.push(...parsed.problems);
     }

@@ -25,6 +25,8 @@ export const NO_LABEL = -1;
 export interface PreparedItem {
   id: string;
   label: Label;
+  /** The source's class before spec.dataset.layout.labels mapped it to `label` (HarMeme: "very harmful"). */
+  class?: string;
   /** The cleaned text: exactly what was tokenized. */
   text: string;
   /** The cleaned caption, when captions are enabled. */
@@ -39,6 +41,8 @@ export interface PreparedSplitSummary {
   count: number;
   labelled: number;
   positives: number;
+  /** Items per source class, when spec.dataset.layout.labels maps classes. */
+  classes?: Record<string, number>;
 }
 
 export interface PreparedManifest {
@@ -128,6 +132,10 @@ export class PreparedSplitWriter {
     this.summary.count++;
     if (item.label !== null) this.summary.labelled++;
     if (item.label === 1) this.summary.positives++;
+    if (item.class !== undefined) {
+      const classes = (this.summary.classes ??= {});
+      classes[item.class] = (classes[item.class] ?? 0) + 1;
+    }
   }
 
   async close(): Promise<PreparedSplitSummary> {

@@ -16,9 +16,10 @@ const RELEASE_FILES: Record<string, string[][]> = {
 };
 
 /** The file sets that may hold the split called `name`, in the order they are tried; a set counts only when
- * all its files exist. */
-export function splitFileCandidates(name: string): string[][] {
-  return [[`${name}.jsonl`], ...(RELEASE_FILES[name] ?? [])];
+ * all its files exist. `folder`: spec.dataset.layout.annotations (HarMeme keeps its split files in annotations/). */
+export function splitFileCandidates(name: string, folder?: string): string[][] {
+  const sets = [[`${name}.jsonl`], ...(RELEASE_FILES[name] ?? [])];
+  return folder ? sets.map((files) => files.map((f) => `${folder}/${f}`)) : sets;
 }
 
 /** Split file names must stay inside the dataset: no directories, no `..`. */

@@ -6,6 +6,7 @@ import type { MemeExperimentSpec } from "../../../api/v1alpha1/spec.ts";
 import type { CheckResult } from "../../../api/v1alpha1/status.ts";
 import type { Model } from "../models/model.ts";
 import { evaluateSplit, type Evaluation } from "../evaluation/evaluate.ts";
+import { figuresByClass, type ClassFigures } from "../evaluation/by-class.ts";
 import { notRun } from "../evaluation/checks.ts";
 import { writePredictions } from "../evaluation/predictions-file.ts";
 import { modelFromCheckpoint } from "../training/checkpoint.ts";
@@ -15,6 +16,8 @@ import { resolveInitialWeights } from "./weights.ts";
 export interface EvaluateStageResult {
   evaluation: Evaluation;
   predictionsPath: string;
+  /** Test figures per source class, when spec.dataset.layout.labels mapped classes (see evaluation/by-class.ts). */
+  byClass?: ClassFigures[];
 }
 
 export async function runEvaluateStage(
@@ -24,7 +27,12 @@ export async function runEvaluateStage(
   const evaluation = evaluateSplit(model, test, { batchSize: spec.training.batchSize, loss: spec.training.loss, checks: spec.checks });
   const predictionsPath = join(opts.workDir, "predictions.csv");
   await writePredictions(predictionsPath, evaluation.predictions, evaluation.threshold);
-  return { evaluation, predictionsPath };
+  const classOf = new Map(test.items.map((item) => [item.id, item.class]));
+  const classes = evaluation.predictions.ids.map((id) => classOf.get(id));
+  const byClass = classes.some((c) => c !== undefined)
+    ? figuresByClass(classes, evaluation.predictions.probabilities, evaluation.predictions.labels, evaluation.threshold)
+    : undefined;
+  return { evaluation, predictionsPath, ...(byClass ? { byClass } : {}) };
 }
 
 /** Evaluate/predict modes: the model of spec.model.initialWeights, checked against the prepared data's dims. */

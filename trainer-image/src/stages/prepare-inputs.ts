@@ -8,6 +8,7 @@ import { ProgressMeter } from "../data/progress.ts";
 import type { SourceRow } from "../data/rows.ts";
 import type { DatasetSource } from "../data/sources/source.ts";
 import { SPLIT_ROLES, type SplitRole } from "../data/splits.ts";
+import type { DatasetLayout } from "../../../api/v1alpha1/spec.ts";
 import { cleanText, type TextCleanOptions } from "../text/clean.ts";
 import type { DroppedItem, MissingSplitReport, SplitReport } from "./prepare-report.ts";
 import type { PrepareRow } from "./prepare-split.ts";
@@ -30,16 +31,18 @@ export interface InputOptions {
   required: readonly SplitRole[];
   mode: string;
   text: TextCleanOptions;
+  /** spec.dataset.layout: where split files and images are, which fields hold what. */
+  layout: DatasetLayout;
   log: Log;
   timer: StepTimer;
 }
 
-export async function loadInputs(source: DatasetSource, { splitNames, required, mode, text, log, timer }: InputOptions): Promise<PrepareInputs> {
+export async function loadInputs(source: DatasetSource, { splitNames, required, mode, text, layout, log, timer }: InputOptions): Promise<PrepareInputs> {
   const dropped: DroppedItem[] = [];
   const kept = new Map<SplitRole, SourceRow[]>();
   const splits = new Map<SplitRole, SplitReport | MissingSplitReport>();
   for (const role of SPLIT_ROLES) {
-    const split = await timer.time("load splits", () => loadSplit(source, role, splitNames[role], log));
+    const split = await timer.time("load splits", () => loadSplit(source, role, splitNames[role], log, layout));
     if (isMissing(split)) {
       if (required.includes(role)) {
         throw new Error(

@@ -27,6 +27,8 @@ export interface PrepareRow {
   img: string;
   text: string;
   label: Label;
+  /** The source's class, when spec.dataset.layout.labels maps classes to labels. */
+  class?: string;
   where: string;
   imagePath: string | null;
 }
@@ -51,6 +53,8 @@ export interface SplitOutcome {
   summary: PreparedSplitSummary;
   dropped: DroppedItem[];
   truncated: number;
+  /** Each written item's image hash, to find images shared between splits. */
+  images: { id: string; sha256: string }[];
 }
 
 const BATCH = 16;
@@ -71,6 +75,7 @@ export async function prepareSplit(job: SplitJob): Promise<SplitOutcome> {
   const dropped: DroppedItem[] = [];
   const drop = (row: PrepareRow, reason: string) => dropped.push({ split: role, id: row.id, where: row.where, reason });
   let truncated = 0;
+  const images: SplitOutcome["images"] = [];
 
   // Images of the next batch decode (on libuv threads) while this batch's captions and features are computed.
   const decodeBatch = (start: number): Promise<ImageCheck[]> =>
@@ -111,12 +116,14 @@ export async function prepareSplit(job: SplitJob): Promise<SplitOutcome> {
         const enc = encoded[i];
         if (!enc) continue;
         if (enc.truncated) truncated++;
+        images.push({ id: l.row.id, sha256: l.decoded.image.sha256 });
         if (l.row.text === "") notes.add(role, l.row.id, "empty text after cleanup");
         const { image, format, originalWidth, originalHeight } = l.decoded;
         await writer.add(
           {
             id: l.row.id,
             label: l.row.label,
+            ...(l.row.class !== undefined ? { class: l.row.class } : {}),
             text: l.row.text,
             ...(l.caption !== undefined ? { caption: l.caption } : {}),
             image: { path: l.row.img, sha256: image.sha256, width: originalWidth, height: originalHeight, format },
@@ -130,5 +137,5 @@ export async function prepareSplit(job: SplitJob): Promise<SplitOutcome> {
       }
     });
   }
-  return { summary: await writer.close(), dropped, truncated };
+  return { summary: await writer.close(), dropped, truncated, images };
 }

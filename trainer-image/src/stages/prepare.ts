@@ -8,9 +8,10 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { MemeExperimentSpec } from "../../../api/v1alpha1/spec.ts";
+import { findSharedImages } from "../data/dedupe.ts";
 import { DownloadCache } from "../data/download-cache.ts";
 import type { DownloadOptions } from "../data/download.ts";
-import { MIN_IMAGE_SIDE } from "../data/image-check.ts";
+import { MIN_IMAGE_SIDE, missingImageReason } from "../data/image-check.ts";
 import { silent, type Log } from "../data/log.ts";
 import { mapLimit } from "../data/map-limit.ts";
 import { PREPARED_FORMAT, readPreparedManifest, writePreparedManifest, type PreparedManifest } from "../data/prepared.ts";
@@ -18,9 +19,10 @@ import { createSource } from "../data/sources/create.ts";
 import { SPLIT_ROLES, type SplitRole } from "../data/splits.ts";
 import type { FeatureExtractor } from "../features/extractor.ts";
 import { MemeTokenizer } from "../text/tokenizer.ts";
-import { loadInputs } from "./prepare-inputs.ts";
-import { NoteCollector, REPORT_FORMAT, type PrepareReport, type SplitReport } from "./prepare-report.ts";
-import { prepareSplit, type Captioner, type PrepareRow } from "./prepare-split.ts";
+import { assertDropLimit } from "./drop-limit.ts";
+import { loadInputs, type PrepareInputs } from "./prepare-inputs.ts";
+import { NoteCollector, REPORT_FORMAT, type DroppedItem, type PrepareReport, type SplitReport } from "./prepare-report.ts";
+import { prepareSplit, type Captioner, type PrepareRow, type SplitOutcome } from "./prepare-split.ts";
 import { openTools } from "./prepare-tools.ts";
 import { StepTimer } from "./step-timer.ts";
 
@@ -65,7 +67,9 @@ export async function prepare(spec: MemeExperimentSpec, opts: PrepareOptions): P
   const cache = new DownloadCache(join(storage, "cache", "downloads"), opts.download ?? {});
   const source = createSource(spec.dataset.source, { cache, workDir: join(storage, "cache"), log, env: opts.env ?? process.env });
   const required = REQUIRED_SPLITS[spec.mode];
-  const inputs = await loadInputs(source, { splitNames: spec.dataset.splits, required, mode: spec.mode, text: spec.dataset.text, log, timer });
+  const inputs = await loadInputs(source, { splitNames: spec.dataset.splits, required, mode: spec.mode, text: spec.dataset.text, layout: spec.dataset.layout, log, timer });
+  // Before hours of features: images the source lacks are known now, and a wrong image folder shows here.
+  for (const role of inputs.rows.keys()) assertDropLimit(role, droppedBeforeDecoding(inputs, role, source.locate), rowsOf(inputs, role), spec.dataset.maxDroppedFraction);
   const tokenizer = await MemeTokenizer.load({ ...(opts.tokenizerPath ? { path: opts.tokenizerPath } : {}), cacheDir: join(storage, "cache", "tokenizers") });
   const tools = await openTools(spec, storage, { ...(opts.extractor !== undefined ? { extractor: opts.extractor } : {}), ...(opts.captioner ? { captioner: opts.captioner } : {}) });
   const { extractor, captioner } = tools;
@@ -90,6 +94,7 @@ export async function prepare(spec: MemeExperimentSpec, opts: PrepareOptions): P
       captions: captioner ? { fingerprint: captioner.fingerprint } : null,
       splits: {},
     };
+    const images = new Map<SplitRole, SplitOutcome["images"]>();
     for (const [role, rows] of inputs.rows) {
       log(`${role}: preparing ${rows.length} items`);
       const outcome = await prepareSplit({
@@ -107,14 +112,17 @@ export async function prepare(spec: MemeExperimentSpec, opts: PrepareOptions): P
         notes,
       });
       inputs.dropped.push(...outcome.dropped);
+      images.set(role, outcome.images);
       manifest.splits[role] = outcome.summary;
       Object.assign(inputs.splits.get(role) as SplitReport, {
         dropped: inputs.dropped.filter((d) => d.split === role).length,
         items: outcome.summary.count,
         labelled: outcome.summary.labelled,
         positives: outcome.summary.positives,
+        ...(outcome.summary.classes ? { classes: inMappingOrder(outcome.summary.classes, spec.dataset.layout.labels ?? {}) } : {}),
         truncatedTexts: outcome.truncated,
       });
+      assertDropLimit(role, inputs.dropped.filter((d) => d.split === role), rowsOf(inputs, role), spec.dataset.maxDroppedFraction);
     }
 
     const report: PrepareReport = {
@@ -126,6 +134,7 @@ export async function prepare(spec: MemeExperimentSpec, opts: PrepareOptions): P
       reused: false,
       splits: SPLIT_ROLES.flatMap((role) => inputs.splits.get(role) ?? []),
       sharedIds: inputs.sharedIds,
+      sharedImages: findSharedImages(images),
       dropped: inputs.dropped,
       notes: notes.list(),
       tokenizer: { origin: tokenizer.origin, fingerprint: tokenizer.fingerprint, maxSequenceLength: spec.training.maxSequenceLength },
@@ -155,6 +164,25 @@ async function ensureStorage(path: string): Promise<string> {
   }
 }
 
+/** Class counts in the order spec.dataset.layout.labels lists the classes (for HarMeme: not, somewhat, very harmful). */
+function inMappingOrder(counts: Record<string, number>, mapping: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(mapping).filter((c) => c in counts).map((c) => [c, counts[c] as number]));
+}
+
+/** The rows a split's drop fraction is taken of: all it read, less identical repeats (those are not lost). */
+function rowsOf(inputs: PrepareInputs, role: SplitRole): number {
+  const s = inputs.splits.get(role);
+  return s && !("missing" in s) ? s.rowsRead - s.duplicatesRemoved : 0;
+}
+
+/** What a split will certainly lose: bad rows and conflicts so far, and the rows whose image the source lacks. */
+function droppedBeforeDecoding(inputs: PrepareInputs, role: SplitRole, locate: (relPath: string) => string): DroppedItem[] {
+  const missing = (inputs.rows.get(role) ?? [])
+    .filter((r) => r.imagePath === null)
+    .map((r) => ({ split: role, id: r.id, where: r.where, reason: missingImageReason(locate(r.img)) }));
+  return [...inputs.dropped.filter((d) => d.split === role), ...missing];
+}
+
 /** A required split left with no items is an error: training on nothing is not a result. */
 function assertUsable(report: PrepareReport, required: readonly SplitRole[]): void {
   for (const s of report.splits) {
@@ -172,12 +200,13 @@ function assertUsable(report: PrepareReport, required: readonly SplitRole[]): vo
  */
 async function fingerprintOf(spec: MemeExperimentSpec, rows: Map<SplitRole, PrepareRow[]>, tools: (string | undefined)[]): Promise<string> {
   const hash = createHash("sha256");
-  const { storage: _where, ...dataset } = spec.dataset;
+  // Where data is stored and how many rows a split may lose change nothing in the prepared bytes.
+  const { storage: _where, maxDroppedFraction: _limit, ...dataset } = spec.dataset;
   hash.update(JSON.stringify({ format: PREPARED_FORMAT, dataset, maxLen: spec.training.maxSequenceLength, regions: spec.features.regions }));
   hash.update(JSON.stringify({ tools, minSide: MIN_IMAGE_SIDE, maxSide: DECODE_MAX_SIDE }));
   for (const [role, splitRows] of rows) {
     const stats = await mapLimit(splitRows, 16, async (r) => (r.imagePath ? stat(r.imagePath).then((s) => `${s.size}:${s.mtimeMs}`) : "-"));
-    splitRows.forEach((r, i) => hash.update(`${role}\t${r.id}\t${r.img}\t${r.label}\t${r.text}\t${stats[i]}\n`));
+    splitRows.forEach((r, i) => hash.update(`${role}\t${r.id}\t${r.img}\t${r.label}\t${r.class ?? ""}\t${r.text}\t${stats[i]}\n`));
   }
   return hash.digest("hex");
 }

@@ -10,6 +10,7 @@ import type { TrainEvent } from "../training/loop.ts";
 import type { Fields, Logger } from "../../../operator/log.ts";
 import type { PlotFiles } from "../evaluation/plots/write-plot.ts";
 import type { weightsSummary } from "./weights.ts";
+import type { ClassFigures } from "../evaluation/by-class.ts";
 
 export const RESULTS_FORMAT = "memeops.results/v1";
 
@@ -20,6 +21,8 @@ export interface RunResults extends Omit<StatusResults, "epochs" | "test"> {
   /** as measured: a metric without a value is NaN here, null in results.json (the status leaves it out, with its reason) */
   epochs?: EpochMetrics[];
   test?: TestResults;
+  /** test figures per source class (spec.dataset.layout.labels): count, share predicted positive, mean probability */
+  testByClass?: ClassFigures[];
   run: {
     experiment: string;
     mode: "train" | "evaluate" | "predict";
@@ -85,6 +88,10 @@ export function formatSummary(r: RunResults): string {
     lines.push(`test (${t.samples} samples, threshold ${t.threshold}): auroc ${f4(t.auroc)}  accuracy ${f4(t.accuracy)}  ` +
       `precision ${f4(t.precision)}  recall ${f4(t.recall)}  f1 ${f4(t.f1)}${t.loss === undefined ? "" : `  loss ${f4(t.loss)}`}  ` +
       `[tp ${c.tp} fp ${c.fp} tn ${c.tn} fn ${c.fn}]`);
+  }
+  for (const c of r.testByClass ?? []) {
+    lines.push(`  class ${JSON.stringify(c.class)} (label ${c.label}, ${c.count} samples): ${(100 * c.predictedPositiveShare).toFixed(1)}% predicted positive, ` +
+      `mean probability ${f4(c.meanProbability)}`);
   }
   if (r.checks?.length) {
     lines.push("checks:");

@@ -136,6 +136,7 @@ export async function runLocal(experiment: MemeExperiment, opts: RunLocalOptions
       }
       const e = await runEvaluateStage(model, spec, { workDir });
       if (e.evaluation.results) results.test = e.evaluation.results;
+      if (e.byClass) results.testByClass = e.byClass;
       results.checks = e.evaluation.checks;
       results.run.predictions = e.predictionsPath;
       if (e.evaluation.results) addPlot(await writeRocPlot(workDir, e.evaluation.predictions, e.evaluation.results));
