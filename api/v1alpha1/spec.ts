@@ -10,7 +10,10 @@ export const EXTRACTORS = ["pixels", "resnet", "clip", "fasterrcnn", "fasterrcnn
 export const GRID_EXTRACTORS = ["pixels", "resnet", "clip"] as const;
 export const DETECTOR_EXTRACTORS = ["fasterrcnn", "fasterrcnn_vg"] as const;
 export const MODELS = ["vilbert_facebook", "vilbert_hf"] as const;
-export const MODEL_SIZES = ["base", "small", "tiny"] as const;
+/** minilm: a text stream of all-MiniLM-L6-v2's shape (6 layers, hidden 384), so a BERT-layout file of that shape loads into it. */
+export const MODEL_SIZES = ["base", "small", "tiny", "minilm"] as const;
+/** What a model classifies from: the text stream, the visual stream, or both joined by co-attention. */
+export const MODALITIES = ["text", "image"] as const;
 /** What the two poolers apply after their Dense: tanh (BERT's pooler) or ReLU (vilbert-multi-task's BertTextPooler/BertImagePooler). */
 export const POOLER_ACTIVATIONS = ["tanh", "relu"] as const;
 export const LOSSES = ["ce", "focal", "label_smoothing", "focal_smoothing"] as const;
@@ -174,15 +177,37 @@ const initialWeights = withRules(
   [exactlyOneOf(["uri", "fromExperiment"], "initialWeights")],
 );
 
-export const modelSpec = z.strictObject({
-  name: z.enum(MODELS).default("vilbert_facebook").describe("architecture, from the model registry"),
-  size: z.enum(MODEL_SIZES).default("base").describe("base as published; small and tiny for CPUs"),
-  initialWeights: initialWeights.optional().describe("start from a checkpoint instead of random weights"),
-  poolerActivation: z.enum(POOLER_ACTIVATIONS).optional().describe(
-    "train: the poolers' activation; default per architecture: relu for vilbert_facebook (as Facebook's published " +
-      "weights were trained), tanh for vilbert_hf. Evaluate and predict use the activation their checkpoint records",
-  ),
-});
+const modelRules: CrossFieldRule[] = [
+  {
+    cel: "self.modalities.size() < 2 || self.modalities[0] != self.modalities[1]",
+    holds: (s: { modalities: string[] }) => new Set(s.modalities).size === s.modalities.length,
+    message: "modalities lists each of text and image at most once",
+    field: ".modalities",
+  },
+];
+
+export const modelSpec = withRules(
+  z.strictObject({
+    name: z.enum(MODELS).default("vilbert_facebook").describe("architecture, from the model registry"),
+    size: z.enum(MODEL_SIZES).default("base").describe(
+      "base as published; small and tiny for CPUs; minilm: the text stream of all-MiniLM-L6-v2 (6 layers, hidden 384, " +
+        "12 heads, FFN 1536; co-attention on its last 2 layers) with a CPU-sized visual stream",
+    ),
+    modalities: z.array(z.enum(MODALITIES)).min(1).max(2).default(["text", "image"]).describe(
+      "[text, image]: the two streams joined by co-attention; [text]: the text stream alone (no visual input, no " +
+        "co-attention), classified from its pooled [CLS]; [image]: the visual stream alone, from its pooled whole-image region",
+    ),
+    initialWeights: initialWeights.optional().describe(
+      "start from a checkpoint instead of random weights; a BERT-layout file (bert-base-uncased, all-MiniLM-L6-v2) " +
+        "fills the text stream of a size of its shape and leaves the rest to its initialisation, named in weights-report.json",
+    ),
+    poolerActivation: z.enum(POOLER_ACTIVATIONS).optional().describe(
+      "train: the poolers' activation; default per architecture: relu for vilbert_facebook (as Facebook's published " +
+        "weights were trained), tanh for vilbert_hf. Evaluate and predict use the activation their checkpoint records",
+    ),
+  }),
+  modelRules,
+);
 
 // ---------------------------------------------------------------- training
 const loss = z.strictObject({
@@ -197,6 +222,16 @@ const earlyStopping = z.strictObject({
   metric: z.enum(EARLY_STOPPING_METRICS).default("val_auroc"),
 });
 
+const freeze = z.strictObject({
+  textLayers: z.int().min(0).max(48).optional().describe(
+    "hold the text embeddings and the first N text layers fixed (0: the embeddings only); their outputs are computed " +
+      "once per sample (no dropout) and cached, so an epoch costs only the rest. N may not pass the first co-attention layer",
+  ),
+  visualLayers: z.int().min(0).max(48).optional().describe(
+    "the same for the visual stream: its embeddings and first N visual layers",
+  ),
+});
+
 export const trainingSpec = z.strictObject({
   epochs: z.int().min(1).max(10_000).default(20).describe("at most this many passes over the train split"),
   batchSize: z.int().min(1).max(4096).default(32),
@@ -208,6 +243,7 @@ export const trainingSpec = z.strictObject({
   earlyStopping: earlyStopping.describe("stop after `patience` epochs without improvement, or once the best value is the metric's bound (AUROC 1); the best epoch is kept").prefault({}),
   seed: z.int().min(0).max(2 ** 31 - 1).default(42).describe("same seed and data, same metrics"),
   maxSequenceLength: z.int().min(8).max(512).default(128).describe("tokens per text, [CLS] and [SEP] included"),
+  freeze: freeze.describe("partial fine-tuning: parts of the streams that do not train (absent: everything trains)").prefault({}),
 });
 
 // ---------------------------------------------------------------- checks
@@ -288,6 +324,20 @@ const modeRules: CrossFieldRule[] = [
       s.mode === "train" || s.model.initialWeights !== undefined,
     message: "model.initialWeights is required to evaluate or predict: a random model has nothing to say",
     field: ".model",
+  },
+  {
+    cel: "!has(self.training.freeze.textLayers) || 'text' in self.model.modalities",
+    holds: (s: { model: { modalities: string[] }; training: { freeze: { textLayers?: number } } }) =>
+      s.training.freeze.textLayers === undefined || s.model.modalities.includes("text"),
+    message: "training.freeze.textLayers needs a text stream: model.modalities has no text",
+    field: ".training.freeze.textLayers",
+  },
+  {
+    cel: "!has(self.training.freeze.visualLayers) || 'image' in self.model.modalities",
+    holds: (s: { model: { modalities: string[] }; training: { freeze: { visualLayers?: number } } }) =>
+      s.training.freeze.visualLayers === undefined || s.model.modalities.includes("image"),
+    message: "training.freeze.visualLayers needs a visual stream: model.modalities has no image",
+    field: ".training.freeze.visualLayers",
   },
 ];
 

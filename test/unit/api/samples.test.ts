@@ -71,7 +71,7 @@ describe("defaults", () => {
     const spec = doc!.experiment!.spec;
     expect(spec.dataset.source.synthetic).toEqual({ count: 512, seed: 7, imageSize: 64 });
     expect(spec.features).toEqual({ extractor: "resnet", regions: 36 });
-    expect(spec.model).toEqual({ name: "vilbert_facebook", size: "base" });
+    expect(spec.model).toEqual({ name: "vilbert_facebook", size: "base", modalities: ["text", "image"] });
     expect(spec.dataset.storage).toEqual({ path: "/var/lib/memeops" });
   });
 });

@@ -71,7 +71,8 @@ const features = withUnknown(
 const model = withUnknown(
   someOf({
     name: field(["vilbert_facebook", "vilbert_hf"], ["bert"]),
-    size: field(["base", "small", "tiny"], ["huge"]),
+    size: field(["base", "small", "tiny", "minilm"], ["huge"]),
+    modalities: field([["text", "image"], ["text"], ["image"], ["image", "text"]], [[], ["text", "text"], ["audio"], ["text", "image", "text"]]),
     poolerActivation: field(["tanh", "relu"], ["sigmoid"]),
     initialWeights: fc.tuple(
       oneOfKeys({ uri, fromExperiment: field(["train-a"], ["Not_A_Name"]) }),
@@ -97,6 +98,7 @@ const training = withUnknown(
     earlyStopping: someOf({ patience: field([1, 5], [0]), metric: field(["val_auroc", "val_loss"], ["train_loss"]) }),
     seed: field([0, 42], [-5]),
     maxSequenceLength: field([8, 128, 512], [7, 513]),
+    freeze: someOf({ textLayers: field([0, 4, 48], [-1, 49, 1.5]), visualLayers: field([0, 2], [-1]) }),
   }),
 );
 

@@ -36,7 +36,7 @@ const logits = (m: Model) => {
 };
 const pooled = (m: Model) => {
   const inputs = toModelInputs(batch, XOR_DIMS);
-  const out = tf.tidy(() => (m as FacebookViLBERT).backbone.apply(inputs, new ForwardContext(false)).map((t) => Array.from(t.dataSync())));
+  const out = tf.tidy(() => (m as FacebookViLBERT).backbone.apply(inputs, new ForwardContext(false)).map((t) => Array.from(t!.dataSync())));
   disposeInputs(inputs);
   return out;
 };
@@ -59,8 +59,8 @@ describe("pooler activation", () => {
     }
     const hf = keep(createModel("vilbert_hf", "tiny", XOR_DIMS, { seed: 1 }));
     const fb = keep(createModel("vilbert_facebook", "tiny", XOR_DIMS, { seed: 1 }));
-    expect([hf.poolerActivation, (hf as unknown as FacebookViLBERT).backbone.textPooler.activation]).toEqual(["tanh", "tanh"]);
-    expect([fb.poolerActivation, (fb as FacebookViLBERT).backbone.visualPooler.activation]).toEqual(["relu", "relu"]);
+    expect([hf.poolerActivation, (hf as unknown as FacebookViLBERT).backbone.textPooler!.activation]).toEqual(["tanh", "tanh"]);
+    expect([fb.poolerActivation, (fb as FacebookViLBERT).backbone.visualPooler!.activation]).toEqual(["relu", "relu"]);
     expect(hf.architecture.config).toMatchObject({ poolerActivation: "tanh" });
   });
 

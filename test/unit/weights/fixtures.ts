@@ -49,7 +49,7 @@ export const fixtureModel = (name: ModelName, seed = 1): Model =>
 export function textStream(model: Model, ids: number[][], types: number[][], mask: number[][]): { embeddings: tf.Tensor; hidden: tf.Tensor } {
   const { backbone: b } = model as FacebookViLBERT;
   const ctx = new ForwardContext(false);
-  const embeddings = b.textEmbeddings.apply(tf.tensor2d(ids, undefined, "int32"), tf.tensor2d(types, undefined, "int32"), ctx);
+  const embeddings = b.textEmbeddings!.apply(tf.tensor2d(ids, undefined, "int32"), tf.tensor2d(types, undefined, "int32"), ctx);
   const additive = tf.tensor(mask.map((row) => row.map((m) => (m ? 0 : MASKED)))).reshape([mask.length, 1, 1, mask[0]!.length]);
   let hidden = embeddings;
   for (const layer of b.encoder.textLayers) hidden = layer.apply(hidden, additive, ctx);

@@ -73,7 +73,7 @@ describe("pooler activation of a load", () => {
       loadInto(m, file);
       for (const [pooler, prefix, shift] of [[m.backbone.textPooler, "bert.t_pooler", 0], [m.backbone.visualPooler, "bert.v_pooler", 0.5]] as const) {
         const h = hidden(shift);
-        const got = tf.tidy(() => Array.from(pooler.apply(tf.tensor3d(h)).dataSync()));
+        const got = tf.tidy(() => Array.from(pooler!.apply(tf.tensor3d(h)).dataSync()));
         const want = torchPooler(file, prefix, h.map((rows) => rows[0]!), act);
         expect(maxAbsDiff(got, want), `${act} ${prefix}`).toBeLessThan(1e-5);
         if (act === "relu") expect(want.some((v) => v === 0) && want.some((v) => v > 0)).toBe(true); // both sides of ReLU

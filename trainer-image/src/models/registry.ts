@@ -1,6 +1,6 @@
 // The model registry (timm style): an architecture is one file plus one line here.
 import type { Dims } from "../training/batch.ts";
-import type { Model, ModelName, ModelSize, PoolerActivation } from "./model.ts";
+import type { Modality, Model, ModelName, ModelSize, PoolerActivation } from "./model.ts";
 import { FacebookViLBERT, PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
 import { HfViLBERT, PRESETS as HF_PRESETS } from "./vilbert-hf.ts";
 
@@ -31,14 +31,20 @@ export interface CreateModelOptions {
   config?: unknown;
   /** overrides the config's pooler activation (spec.model.poolerActivation) */
   poolerActivation?: PoolerActivation;
+  /** overrides the config's streams (spec.model.modalities) */
+  modalities?: readonly Modality[];
 }
 
 /** Builds a freshly initialised model. */
 export function createModel(name: ModelName, size: ModelSize, dims: Dims, opts: CreateModelOptions = {}): Model {
   const entry = REGISTRY[name];
   if (!entry) throw new Error(`unknown model ${JSON.stringify(name)}; known: ${listModels().join(", ")}`);
-  const config = opts.poolerActivation
-    ? { ...((opts.config ?? entry.presets[size]) as object), poolerActivation: opts.poolerActivation }
+  const config = opts.poolerActivation || opts.modalities
+    ? {
+      ...((opts.config ?? entry.presets[size]) as object),
+      ...(opts.poolerActivation ? { poolerActivation: opts.poolerActivation } : {}),
+      ...(opts.modalities ? { modalities: [...opts.modalities] } : {}),
+    }
     : opts.config;
   return entry.create(size, dims, opts.seed ?? 0, config);
 }

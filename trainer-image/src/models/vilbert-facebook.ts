@@ -8,14 +8,19 @@
 //                 with. The seed project's copy used tanh; configs recorded before this setting read as tanh.
 //   head          concat(pooled text, pooled visual) 2048 -> 1024 -> ReLU -> dropout -> 2
 // The head follows the original project (FIELD-NOTES: "head 2048 -> 1024 -> 2"), not the multi-task release's
-// elementwise-product fusion (that one is vilbert_hf's). `small` and `tiny` are CPU-sized presets.
+// elementwise-product fusion (that one is vilbert_hf's). `small` and `tiny` are CPU-sized presets. `minilm` has the
+// text stream of all-MiniLM-L6-v2 (6 layers, 384, 12 heads, FFN 1536, 512 positions, bert-base-uncased's vocabulary),
+// so sentence-transformers' model.safetensors loads into it; its co-attention layers sit on the last two text
+// layers (after text layers 0-3 and 4; layer 5 runs last), as ViLBERT places them on BERT-base's last six, and the
+// visual stream and co-attention are CPU-sized. A one-modality model's head reads its one pooled vector (biHidden).
 import * as tf from "@tensorflow/tfjs";
 import { ParamStore } from "./layers/params.ts";
-import { ViLBERTBackbone, initializerRange, poolerActivationOf, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { ViLBERTBackbone, initializerRange, poolerActivationOf, withModalities, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { fusePooled } from "./layers/fuse.ts";
 import { Dense, dropout } from "./layers/dense.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
-import type { Architecture, Model, ModelSize, PoolerActivation } from "./model.ts";
+import type { Architecture, FrozenLayers, FrozenOutputs, Model, Modality, ModelSize, PoolerActivation } from "./model.ts";
 import type { Dims } from "../training/batch.ts";
 
 export interface FacebookViLBERTConfig extends ViLBERTConfig {
@@ -60,6 +65,17 @@ export const PRESETS: Record<ModelSize, FacebookViLBERTConfig> = {
     headHidden: 64,
     headDropout: 0.1,
   },
+  minilm: {
+    ...BERT_VOCAB,
+    initializerRange: 0.02, // all-MiniLM-L6-v2's initializer_range, for the parts its file does not hold
+    text: stream(6, 384, 12, 1536),
+    visual: stream(2, 256, 4, 512),
+    bi: { biHidden: 256, biHeads: 4, attentionDropout: 0.1 },
+    tBiattentionId: [4, 5],
+    vBiattentionId: [0, 1],
+    headHidden: 256,
+    headDropout: 0.1,
+  },
 };
 
 export class FacebookViLBERT implements Model {
@@ -69,22 +85,35 @@ export class FacebookViLBERT implements Model {
   readonly headDense: Dense;
   readonly headOut: Dense;
   readonly poolerActivation: PoolerActivation;
+  readonly modalities: readonly Modality[];
 
   constructor(size: ModelSize, dims: Dims, seed: number, readonly config: FacebookViLBERTConfig = PRESETS[size]) {
-    this.architecture = { name: "vilbert_facebook", size, dims, config };
+    this.architecture = { name: "vilbert_facebook", size, dims, config: withModalities(config) };
     this.poolerActivation = poolerActivationOf(config);
     this.params = new ParamStore(seed, config.initializerRange);
     this.backbone = new ViLBERTBackbone(this.params, config, dims.D);
+    this.modalities = this.backbone.modalities;
     const bi = config.bi.biHidden;
-    this.headDense = new Dense(this.params, "classifier.dense", 2 * bi, config.headHidden);
+    this.headDense = new Dense(this.params, "classifier.dense", this.modalities.length * bi, config.headHidden);
     this.headOut = new Dense(this.params, "classifier.out_proj", config.headHidden, 2);
   }
 
   logits(x: ModelInputs, ctx: ForwardContext): tf.Tensor2D {
-    const [pooledText, pooledVisual] = this.backbone.apply(x, ctx);
-    const fused = tf.concat([pooledText, pooledVisual], 1); // [B, 2 * biHidden]
+    const fused = fusePooled(this.backbone.apply(x, ctx), (t, v) => tf.concat([t, v], 1)); // [B, modalities x biHidden]
     const hidden = dropout(this.headDense.apply(fused).relu(), this.config.headDropout, ctx);
     return this.headOut.apply(hidden) as tf.Tensor2D;
+  }
+
+  get frozen(): FrozenLayers {
+    return this.backbone.frozen;
+  }
+
+  freeze(layers: FrozenLayers): void {
+    this.backbone.freeze(layers, `vilbert_facebook/${this.architecture.size}`);
+  }
+
+  frozenOutputs(x: ModelInputs): FrozenOutputs {
+    return this.backbone.frozenOutputs(x);
   }
 
   dispose(): void {

@@ -2,20 +2,22 @@
 // backbone and presets as vilbert_facebook; it differs where the multi-task release differs from the paper's
 // classification setup, which is what community ports copy:
 //   visual embeddings  LayerNorm on the region-feature projection before adding the box projection
-//   fusion             elementwise product of the pooled text and visual vectors (biHidden), dropout
+//   fusion             elementwise product of the pooled text and visual vectors (biHidden), dropout; a
+//                      one-modality model passes its one pooled vector on
 //   head               vilbert-multi-task SimpleClassifier: biHidden -> 2*biHidden -> GeLU -> LayerNorm -> 2
 //   poolers            tanh (memeops' choice since the first version; the quickstart's learning proof runs on it).
 //                      The community weights are Facebook's files (docs/weights.md), trained with ReLU poolers:
 //                      set poolerActivation relu to match them; a load into tanh poolers is reported as a warning.
 // Weight names: the head is `vil_prediction.logit_fc.{0,2,3}` as in that release.
 import type * as tf from "@tensorflow/tfjs";
+import { fusePooled } from "./layers/fuse.ts";
 import { ParamStore } from "./layers/params.ts";
-import { ViLBERTBackbone, poolerActivationOf, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { ViLBERTBackbone, poolerActivationOf, withModalities, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
 import { Dense, LayerNorm, dropout, gelu } from "./layers/dense.ts";
 import { PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
-import type { Architecture, Model, ModelSize, PoolerActivation } from "./model.ts";
+import type { Architecture, FrozenLayers, FrozenOutputs, Model, Modality, ModelSize, PoolerActivation } from "./model.ts";
 import type { Dims } from "../training/batch.ts";
 
 export interface HfViLBERTConfig extends ViLBERTConfig {
@@ -31,6 +33,7 @@ export const PRESETS: Record<ModelSize, HfViLBERTConfig> = {
   base: presetFor("base"),
   small: presetFor("small"),
   tiny: presetFor("tiny"),
+  minilm: presetFor("minilm"),
 };
 
 export class HfViLBERT implements Model {
@@ -41,12 +44,14 @@ export class HfViLBERT implements Model {
   readonly headNorm: LayerNorm;
   readonly headOut: Dense;
   readonly poolerActivation: PoolerActivation;
+  readonly modalities: readonly Modality[];
 
   constructor(size: ModelSize, dims: Dims, seed: number, readonly config: HfViLBERTConfig = PRESETS[size]) {
-    this.architecture = { name: "vilbert_hf", size, dims, config };
+    this.architecture = { name: "vilbert_hf", size, dims, config: withModalities(config) };
     this.poolerActivation = poolerActivationOf(config);
     this.params = new ParamStore(seed, config.initializerRange);
     this.backbone = new ViLBERTBackbone(this.params, config, dims.D);
+    this.modalities = this.backbone.modalities;
     const bi = config.bi.biHidden;
     this.headIn = new Dense(this.params, "vil_prediction.logit_fc.0", bi, 2 * bi);
     this.headNorm = new LayerNorm(this.params, "vil_prediction.logit_fc.2", 2 * bi);
@@ -54,9 +59,20 @@ export class HfViLBERT implements Model {
   }
 
   logits(x: ModelInputs, ctx: ForwardContext): tf.Tensor2D {
-    const [pooledText, pooledVisual] = this.backbone.apply(x, ctx);
-    const fused = dropout(pooledText.mul(pooledVisual), this.config.fusionDropout, ctx); // [B, biHidden]
+    const fused = dropout(fusePooled(this.backbone.apply(x, ctx), (t, v) => t.mul(v)), this.config.fusionDropout, ctx); // [B, biHidden]
     return this.headOut.apply(this.headNorm.apply(gelu(this.headIn.apply(fused)))) as tf.Tensor2D;
+  }
+
+  get frozen(): FrozenLayers {
+    return this.backbone.frozen;
+  }
+
+  freeze(layers: FrozenLayers): void {
+    this.backbone.freeze(layers, `vilbert_hf/${this.architecture.size}`);
+  }
+
+  frozenOutputs(x: ModelInputs): FrozenOutputs {
+    return this.backbone.frozenOutputs(x);
   }
 
   dispose(): void {

@@ -88,6 +88,7 @@ export function specParams(spec: MemeExperimentSpec): Record<string, string | nu
     mode: spec.mode,
     [PARAM.model]: spec.model.name,
     size: spec.model.size,
+    modalities: spec.model.modalities.join(","),
     [PARAM.extractor]: spec.features.extractor,
     regions: spec.features.regions,
     [PARAM.datasetSource]: sourceName ? `${source}:${sourceName}` : (source ?? "unknown"),

@@ -36,13 +36,17 @@ export async function runTrainStage(spec: MemeExperimentSpec, opts: TrainStageOp
   const model = createModel(spec.model.name, spec.model.size, dims, {
     seed: spec.training.seed,
     ...(spec.model.poolerActivation ? { poolerActivation: spec.model.poolerActivation } : {}),
+    modalities: spec.model.modalities,
   });
   try {
     const weights = spec.model.initialWeights
       ? await loadInitialWeights(model, spec.model.initialWeights, { workDir: opts.workDir, ...(opts.log ? { log: opts.log } : {}) })
       : undefined;
-    const parameters = parameterCount(model).total;
-    opts.log?.(`${spec.model.name} (${spec.model.size}): ${parameters.toLocaleString("en-US")} parameters; ` +
+    const { textLayers, visualLayers } = spec.training.freeze;
+    model.freeze({ text: textLayers ?? null, visual: visualLayers ?? null });
+    const { total: parameters, trainable } = parameterCount(model);
+    opts.log?.(`${spec.model.name} (${spec.model.size}, ${spec.model.modalities.join(" + ")}): ${parameters.toLocaleString("en-US")} parameters` +
+      `${trainable < parameters ? `, ${trainable.toLocaleString("en-US")} trainable (training.freeze)` : ""}; ` +
       `train ${trainSplit.size}, validation ${validation.size}; T=${dims.T} R=${dims.R} D=${dims.D}`);
     const checkpointDir = join(opts.workDir, "checkpoints");
     const result = await train({

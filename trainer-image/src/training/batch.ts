@@ -26,6 +26,10 @@ export interface Batch {
   regionMask: Int32Array | Float32Array;
   /** [B]: 0 or 1; -1 = unknown (predict mode) */
   labels: Int32Array;
+  /** [B, T, Ht]: the text stream's frozen part's output, when training.freeze caches it (frozen-cache.ts) */
+  textHidden?: Float32Array;
+  /** [B, R + 1, Hv]: the visual stream's frozen part's output (whole-image region first) */
+  visualHidden?: Float32Array;
 }
 
 export interface BatchOptions {

@@ -14,8 +14,9 @@ import { writeDirAtomic, writeFileAtomic } from "./atomic-write.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from "./safetensors.ts";
 import type { AdamW, AdamWSettings } from "./adamw.ts";
 import type { EarlyStoppingState } from "./early-stopping.ts";
-import type { Architecture, Model } from "../models/model.ts";
+import type { Architecture, FrozenLayers, Model } from "../models/model.ts";
 import { createModel } from "../models/registry.ts";
+import { withModalities } from "../models/layers/vilbert-backbone.ts";
 import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
 
 export const CHECKPOINT_FORMAT = "memeops-checkpoint";
@@ -35,6 +36,8 @@ export interface CheckpointManifest extends TrainingState {
   format: typeof CHECKPOINT_FORMAT;
   formatVersion: number;
   architecture: Architecture;
+  /** training.freeze as applied: these parts kept their initial weights (absent in checkpoints written before it) */
+  frozen?: FrozenLayers;
   optimizer: { name: "adamw"; settings: AdamWSettings; step: number };
   files: { model: string; optimizer: string };
 }
@@ -65,6 +68,7 @@ export async function saveCheckpoint(
     format: CHECKPOINT_FORMAT,
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     architecture: model.architecture,
+    frozen: model.frozen,
     ...state,
     optimizer: { name: "adamw", settings: optimizer.settings, step: optimizer.step },
     files: { model: "model.safetensors", optimizer: "optimizer.safetensors" },
@@ -135,6 +139,8 @@ export async function readManifest(dir: string): Promise<CheckpointManifest> {
   // Checkpoints written before poolerActivation was a setting all used tanh.
   const config = manifest.architecture?.config as { poolerActivation?: string } | undefined;
   if (config && typeof config === "object" && config.poolerActivation === undefined) config.poolerActivation = "tanh";
+  // ... and had both streams.
+  if (config && typeof config === "object") Object.assign(config, withModalities(config));
   return manifest;
 }
 

@@ -1,12 +1,14 @@
 // The training loop, top to bottom: per epoch, shuffle (seeded), step through the train split, evaluate the
 // validation split, record the epoch's metrics, update early stopping, checkpoint; at the end, the best epoch's
 // weights are in the model. With `resume`, it continues from the latest checkpoint in `checkpointDir` and ends
-// with the same result as an uninterrupted run (all randomness derives from (seed, step), see rng.ts).
+// with the same result as an uninterrupted run (all randomness derives from (seed, step), see rng.ts). A model with
+// frozen parts (training.freeze, applied by the caller) gets both splits with those parts' outputs cached first.
 import * as tf from "@tensorflow/tfjs";
 import type { TrainingSpec } from "../../../api/v1alpha1/spec.ts";
 import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
 import type { BatchSource } from "./batch.ts";
-import type { Model } from "../models/model.ts";
+import type { FrozenLayers, Model } from "../models/model.ts";
+import { FrozenOutputSource, withFrozenOutputs } from "./frozen-cache.ts";
 import { AdamW, ADAMW_DEFAULTS } from "./adamw.ts";
 import { learningRateAt } from "./schedule.ts";
 import { trainStep } from "./step.ts";
@@ -19,6 +21,7 @@ import { predict } from "../evaluation/predict.ts";
 import { classificationReport } from "../evaluation/metrics.ts";
 
 export type TrainEvent =
+  | { type: "frozen_cache"; frozen: FrozenLayers; samples: number; seconds: number; bytes: number }
   | { type: "start"; epochs: number; stepsPerEpoch: number; totalSteps: number; resumedAfterEpoch: number | null }
   | { type: "step"; epoch: number; step: number; batch: number; loss: number; learningRate: number; gradNorm: number; samplesPerSecond: number }
   | { type: "epoch"; metrics: EpochMetrics; improved: boolean; bestEpoch: number | null; seconds: number; samplesPerSecond: number }
@@ -53,10 +56,10 @@ const metricValue = (m: EpochMetrics, name: EarlyStoppingState["metric"]): numbe
 const snapshot = (model: Model) => new Map([...model.params.variables].map(([n, v]) => [n, v.clone()] as const));
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
-  const { model, training: t, train: trainSplit, validation } = opts;
+  const { model, training: t } = opts;
   const emit = opts.onEvent ?? (() => {});
-  const dims = trainSplit.dims;
-  const stepsPerEpoch = Math.ceil(trainSplit.size / t.batchSize);
+  const dims = opts.train.dims;
+  const stepsPerEpoch = Math.ceil(opts.train.size / t.batchSize);
   const totalSteps = stepsPerEpoch * t.epochs;
   const optimizer = new AdamW({ ...ADAMW_DEFAULTS, weightDecay: t.weightDecay });
 
@@ -70,6 +73,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const dir = await resolveCheckpoint(opts.checkpointDir, "latest");
     const manifest = await loadModelWeights(model, dir);
     if (manifest.rng.seed !== t.seed) throw new Error(`checkpoint ${dir} was trained with seed ${manifest.rng.seed}, not ${t.seed}`);
+    const recorded = JSON.stringify(manifest.frozen ?? { text: null, visual: null });
+    if (recorded !== JSON.stringify(model.frozen)) throw new Error(`checkpoint ${dir} was trained with frozen parts ${recorded}, not ${JSON.stringify(model.frozen)}`);
     await loadOptimizerState(optimizer, dir, manifest);
     ({ epoch, step, history, earlyStopping: stopping } = manifest);
     if (stopping.bestEpoch !== null) {
@@ -80,6 +85,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       for (const [n, v] of model.params.variables) v.assign(current.get(n)!);
       tf.dispose([...current.values()]);
     }
+  }
+  // after any resume: the cache is computed from the weights training starts with (frozen ones never change)
+  const trainSplit = withFrozenOutputs(model, opts.train, t.batchSize);
+  const validation = withFrozenOutputs(model, opts.validation, t.batchSize);
+  if (trainSplit instanceof FrozenOutputSource && validation instanceof FrozenOutputSource) {
+    emit({
+      type: "frozen_cache", frozen: model.frozen, samples: trainSplit.size + validation.size,
+      seconds: trainSplit.seconds + validation.seconds, bytes: trainSplit.bytes + validation.bytes,
+    });
   }
   emit({ type: "start", epochs: t.epochs, stepsPerEpoch, totalSteps, resumedAfterEpoch: epoch > 0 ? epoch : null });
 

@@ -3,7 +3,7 @@
 // allows a partial one; then the report says exactly which parameters kept their initial values.
 import * as tf from "@tensorflow/tfjs";
 import type { Model, PoolerActivation } from "../models/model.ts";
-import { poolerActivationOf } from "../models/layers/vilbert-backbone.ts";
+import { poolerActivationOf, withModalities } from "../models/layers/vilbert-backbone.ts";
 import { layoutFor } from "./layouts/index.ts";
 import { count, loadProblems, planLoad, type LoadReport } from "./plan.ts";
 import type { CheckpointFile } from "./tensors.ts";
@@ -23,12 +23,13 @@ export function planFor(model: Model, file: CheckpointFile): LoadReport {
   return planLoad(file, layoutFor(file, model.architecture.name), { label: modelLabel(model), shapes, poolerActivation: model.poolerActivation });
 }
 
-/** A config with its pooler activation spelled out: one recorded before the setting existed reads as tanh. */
+/** A config with its pooler activation and modalities spelled out: one recorded before those settings existed
+ * reads as tanh and both streams. */
 function withPoolerActivation(config: unknown): unknown {
   if (typeof config !== "object" || config === null) return config;
   const c = config as Record<string, unknown>;
   const { poolerActivation: _, ...rest } = c;
-  return { ...rest, poolerActivation: poolerActivationOf(c as { poolerActivation?: PoolerActivation }) };
+  return withModalities({ ...rest, poolerActivation: poolerActivationOf(c as { poolerActivation?: PoolerActivation }) });
 }
 
 /** A memeops checkpoint holds one architecture's weights: only that architecture (any T and R) can take them. */

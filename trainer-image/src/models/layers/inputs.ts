@@ -17,6 +17,17 @@ export interface ModelInputs {
   /** [B, R + 1, 5] */
   boxes: tf.Tensor3D;
   visualMask: tf.Tensor4D;
+  /** [B, T, Ht]: the frozen text part's cached output; the model then skips that part */
+  textHidden?: tf.Tensor3D;
+  /** [B, R + 1, Hv]: the same for the visual stream */
+  visualHidden?: tf.Tensor3D;
+}
+
+/** A cached frozen output [B, L, H] as a tensor, its width told by its length. */
+function hiddenTensor(values: Float32Array, b: number, l: number, name: string): tf.Tensor3D {
+  const h = values.length / (b * l);
+  if (!Number.isInteger(h) || h < 1) throw new Error(`batch.${name} has ${values.length} values, not B=${b} x ${l} x H`);
+  return tf.tensor3d(values, [b, l, h]);
 }
 
 function additiveMask(mask: ArrayLike<number>, b: number, l: number): tf.Tensor4D {
@@ -66,6 +77,8 @@ export function toModelInputs(batch: Batch, dims: Dims): ModelInputs {
     features: tf.tensor3d(features, [b, R + 1, D]),
     boxes: tf.tensor3d(boxes, [b, R + 1, 5]),
     visualMask: additiveMask(regionMask, b, R + 1),
+    ...(batch.textHidden ? { textHidden: hiddenTensor(batch.textHidden, b, T, "textHidden") } : {}),
+    ...(batch.visualHidden ? { visualHidden: hiddenTensor(batch.visualHidden, b, R + 1, "visualHidden") } : {}),
   };
 }
 

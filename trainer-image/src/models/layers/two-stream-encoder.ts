@@ -2,12 +2,15 @@
 // layers, joined by co-attention layers. Co-attention layer i runs after text layers [.., tBiattentionId[i]) and
 // visual layers [.., vBiattentionId[i]); the remaining layers of each stream run at the end. With the published
 // defaults (t = [6..11], v = [0..5]) the first six text layers run alone, then each co-attention layer follows
-// one text layer and one visual layer.
+// one text layer and one visual layer. A one-modality model keeps only its stream's layers (no co-attention).
+// `apply` can start a stream past its first layers (a frozen part whose output was computed before): those layers
+// all run before the first co-attention layer (frozen-parts.ts), so skipping them changes nothing else.
 import type * as tf from "@tensorflow/tfjs";
 import { TransformerLayer, type StreamShape } from "./transformer-layer.ts";
 import { CoAttentionLayer, type CoAttentionShape } from "./co-attention.ts";
 import type { ParamStore } from "./params.ts";
 import type { ForwardContext } from "./context.ts";
+import type { Modality } from "../model.ts";
 
 export interface TwoStreamShape {
   text: StreamShape & { layers: number };
@@ -47,24 +50,31 @@ export class TwoStreamEncoder {
   readonly coLayers: CoAttentionLayer[];
   private readonly schedule: string[];
 
-  constructor(p: ParamStore, name: string, s: TwoStreamShape) {
+  constructor(p: ParamStore, name: string, s: TwoStreamShape, modalities: readonly Modality[] = ["text", "image"]) {
     checkTwoStreamShape(s);
-    this.textLayers = Array.from({ length: s.text.layers }, (_, i) => new TransformerLayer(p, `${name}.layer.${i}`, s.text));
-    this.visualLayers = Array.from({ length: s.visual.layers }, (_, i) => new TransformerLayer(p, `${name}.v_layer.${i}`, s.visual));
-    this.coLayers = s.tBiattentionId.map((_, i) => new CoAttentionLayer(p, `${name}.c_layer.${i}`, s.text, s.visual, s.bi));
-    this.schedule = layerSchedule({ ...s, textLayers: s.text.layers, visualLayers: s.visual.layers });
+    const text = modalities.includes("text");
+    const image = modalities.includes("image");
+    this.textLayers = text ? Array.from({ length: s.text.layers }, (_, i) => new TransformerLayer(p, `${name}.layer.${i}`, s.text)) : [];
+    this.visualLayers = image ? Array.from({ length: s.visual.layers }, (_, i) => new TransformerLayer(p, `${name}.v_layer.${i}`, s.visual)) : [];
+    this.coLayers = text && image ? s.tBiattentionId.map((_, i) => new CoAttentionLayer(p, `${name}.c_layer.${i}`, s.text, s.visual, s.bi)) : [];
+    const kept = { t: text, v: image, c: text && image } as Record<string, boolean>;
+    this.schedule = layerSchedule({ ...s, textLayers: s.text.layers, visualLayers: s.visual.layers }).filter((step) => kept[step[0]!]);
   }
 
+  /** Runs the schedule; `done` skips the first layers of a stream whose input is already their output. */
   apply(
-    text: tf.Tensor, textMask: tf.Tensor, visual: tf.Tensor, visualMask: tf.Tensor, ctx: ForwardContext,
-  ): [tf.Tensor, tf.Tensor] {
+    text: tf.Tensor | null, textMask: tf.Tensor, visual: tf.Tensor | null, visualMask: tf.Tensor, ctx: ForwardContext,
+    done: { text: number; visual: number } = { text: 0, visual: 0 },
+  ): [tf.Tensor | null, tf.Tensor | null] {
     let t = text;
     let v = visual;
     for (const step of this.schedule) {
       const i = Number(step.slice(1));
-      if (step[0] === "t") t = this.textLayers[i]!.apply(t, textMask, ctx);
-      else if (step[0] === "v") v = this.visualLayers[i]!.apply(v, visualMask, ctx);
-      else [t, v] = this.coLayers[i]!.apply(t, textMask, v, visualMask, ctx);
+      if (step[0] === "t") {
+        if (i >= done.text) t = this.textLayers[i]!.apply(t!, textMask, ctx);
+      } else if (step[0] === "v") {
+        if (i >= done.visual) v = this.visualLayers[i]!.apply(v!, visualMask, ctx);
+      } else [t, v] = this.coLayers[i]!.apply(t!, textMask, v!, visualMask, ctx);
     }
     return [t, v];
   }

@@ -1,14 +1,16 @@
 // The part every ViLBERT variant shares (`bert.*` in the published checkpoints): both streams' embeddings, the
 // two-stream encoder and the two poolers (text [CLS] and whole-image region, each -> biHidden, then tanh or ReLU).
 // The architectures differ in how they fuse the pooled pair and in their heads (see vilbert-facebook.ts, vilbert-hf.ts).
-import type * as tf from "@tensorflow/tfjs";
+// A one-modality backbone (config.modalities [text] or [image]) has only that stream's embeddings, layers and pooler.
+import * as tf from "@tensorflow/tfjs";
 import { TextEmbeddings, VisualEmbeddings } from "./embeddings.ts";
 import { TwoStreamEncoder, type TwoStreamShape } from "./two-stream-encoder.ts";
 import { Pooler } from "./pooler.ts";
+import { ForwardContext } from "./context.ts";
+import { checkFrozenLayers, frozenParameterNames } from "./frozen-parts.ts";
 import type { ModelInputs } from "./inputs.ts";
 import type { ParamStore } from "./params.ts";
-import type { ForwardContext } from "./context.ts";
-import type { PoolerActivation } from "../model.ts";
+import type { FrozenLayers, FrozenOutputs, Modality, PoolerActivation } from "../model.ts";
 
 export interface ViLBERTConfig extends TwoStreamShape {
   vocabSize: number;
@@ -20,6 +22,8 @@ export interface ViLBERTConfig extends TwoStreamShape {
   initializerRange: number;
   /** the poolers' activation; absent in configs recorded before it was a setting (see `poolerActivationOf`) */
   poolerActivation?: PoolerActivation;
+  /** the streams the model has; absent in configs recorded before it was a setting: both */
+  modalities?: Modality[];
 }
 
 /**
@@ -30,33 +34,92 @@ export function poolerActivationOf(c: { poolerActivation?: PoolerActivation }): 
   return c.poolerActivation ?? "tanh";
 }
 
-export class ViLBERTBackbone {
-  readonly textEmbeddings: TextEmbeddings;
-  readonly visualEmbeddings: VisualEmbeddings;
-  readonly encoder: TwoStreamEncoder;
-  readonly textPooler: Pooler;
-  readonly visualPooler: Pooler;
+export function modalitiesOf(c: { modalities?: readonly Modality[] }): Modality[] {
+  return [...(c.modalities ?? ["text", "image"])];
+}
 
-  constructor(p: ParamStore, c: ViLBERTConfig, featureSize: number) {
-    this.textEmbeddings = new TextEmbeddings(p, "bert.embeddings", {
-      vocabSize: c.vocabSize, maxPositions: c.maxPositions, typeVocabSize: c.typeVocabSize,
-      hidden: c.text.hidden, dropout: c.text.hiddenDropout,
-    });
-    this.visualEmbeddings = new VisualEmbeddings(p, "bert.v_embeddings", {
-      featureSize, hidden: c.visual.hidden, dropout: c.visual.hiddenDropout, featureNorm: c.visualFeatureNorm,
-    });
-    this.encoder = new TwoStreamEncoder(p, "bert.encoder", c);
+/** A config as checkpoints record it: its modalities spelled out, so one written before the setting compares equal. */
+export function withModalities<C extends object>(c: C): C & { modalities: Modality[] } {
+  return { ...c, modalities: modalitiesOf(c as { modalities?: readonly Modality[] }) };
+}
+
+/** Dropout off: frozen parts always run this way, cached or not, so the two give the same values. */
+const FROZEN = new ForwardContext(false);
+
+export class ViLBERTBackbone {
+  readonly textEmbeddings: TextEmbeddings | null;
+  readonly visualEmbeddings: VisualEmbeddings | null;
+  readonly encoder: TwoStreamEncoder;
+  readonly textPooler: Pooler | null;
+  readonly visualPooler: Pooler | null;
+  readonly modalities: Modality[];
+  frozen: FrozenLayers = { text: null, visual: null };
+
+  constructor(private readonly p: ParamStore, private readonly c: ViLBERTConfig, featureSize: number) {
+    this.modalities = modalitiesOf(c);
+    const text = this.modalities.includes("text");
+    const image = this.modalities.includes("image");
+    this.textEmbeddings = text
+      ? new TextEmbeddings(p, "bert.embeddings", {
+        vocabSize: c.vocabSize, maxPositions: c.maxPositions, typeVocabSize: c.typeVocabSize,
+        hidden: c.text.hidden, dropout: c.text.hiddenDropout,
+      })
+      : null;
+    this.visualEmbeddings = image
+      ? new VisualEmbeddings(p, "bert.v_embeddings", {
+        featureSize, hidden: c.visual.hidden, dropout: c.visual.hiddenDropout, featureNorm: c.visualFeatureNorm,
+      })
+      : null;
+    this.encoder = new TwoStreamEncoder(p, "bert.encoder", c, this.modalities);
     const activation = poolerActivationOf(c);
-    this.textPooler = new Pooler(p, "bert.t_pooler", c.text.hidden, c.bi.biHidden, activation);
-    this.visualPooler = new Pooler(p, "bert.v_pooler", c.visual.hidden, c.bi.biHidden, activation);
+    this.textPooler = text ? new Pooler(p, "bert.t_pooler", c.text.hidden, c.bi.biHidden, activation) : null;
+    this.visualPooler = image ? new Pooler(p, "bert.v_pooler", c.visual.hidden, c.bi.biHidden, activation) : null;
   }
 
-  /** -> [pooled text, pooled visual], each [B, biHidden] */
-  apply(x: ModelInputs, ctx: ForwardContext): [tf.Tensor, tf.Tensor] {
-    const text = this.textEmbeddings.apply(x.inputIds, x.tokenTypeIds, ctx);
-    const visual = this.visualEmbeddings.apply(x.features, x.boxes, ctx);
-    const [t, v] = this.encoder.apply(text, x.textMask, visual, x.visualMask, ctx);
-    return [this.textPooler.apply(t), this.visualPooler.apply(v)];
+  /** Marks the frozen parts' parameters not trainable (see frozen-parts.ts for what may be frozen). */
+  freeze(layers: FrozenLayers, label: string): void {
+    checkFrozenLayers(layers, this.c, this.modalities, label);
+    for (const v of this.p.variables.values()) v.trainable = true;
+    for (const name of frozenParameterNames(this.p, layers)) this.p.variables.get(name)!.trainable = false;
+    this.frozen = { ...layers };
+  }
+
+  /** The text stream's embeddings then its first `layers` layers. */
+  private textPart(x: ModelInputs, layers: number, ctx: ForwardContext): tf.Tensor {
+    let t = this.textEmbeddings!.apply(x.inputIds, x.tokenTypeIds, ctx);
+    for (let i = 0; i < layers; i++) t = this.encoder.textLayers[i]!.apply(t, x.textMask, ctx);
+    return t;
+  }
+
+  private visualPart(x: ModelInputs, layers: number, ctx: ForwardContext): tf.Tensor {
+    let v = this.visualEmbeddings!.apply(x.features, x.boxes, ctx);
+    for (let i = 0; i < layers; i++) v = this.encoder.visualLayers[i]!.apply(v, x.visualMask, ctx);
+    return v;
+  }
+
+  frozenOutputs(x: ModelInputs): FrozenOutputs {
+    return tf.tidy(() => {
+      const out: FrozenOutputs = {};
+      if (this.frozen.text !== null) out.text = this.textPart(x, this.frozen.text, FROZEN) as tf.Tensor3D;
+      if (this.frozen.visual !== null) out.visual = this.visualPart(x, this.frozen.visual, FROZEN) as tf.Tensor3D;
+      return out as Record<string, tf.Tensor>;
+    }) as FrozenOutputs;
+  }
+
+  /** -> the streams' last hidden states [B, T, Ht] and [B, R + 1, Hv] (null for a stream the model lacks) */
+  encode(x: ModelInputs, ctx: ForwardContext): [tf.Tensor | null, tf.Tensor | null] {
+    const f = this.frozen;
+    if (x.textHidden && f.text === null) throw new Error("inputs carry a cached text part, but no text layers are frozen");
+    if (x.visualHidden && f.visual === null) throw new Error("inputs carry a cached visual part, but no visual layers are frozen");
+    const text = this.textEmbeddings ? (x.textHidden ?? this.textPart(x, f.text ?? 0, f.text === null ? ctx : FROZEN)) : null;
+    const visual = this.visualEmbeddings ? (x.visualHidden ?? this.visualPart(x, f.visual ?? 0, f.visual === null ? ctx : FROZEN)) : null;
+    return this.encoder.apply(text, x.textMask, visual, x.visualMask, ctx, { text: f.text ?? 0, visual: f.visual ?? 0 });
+  }
+
+  /** -> [pooled text, pooled visual], each [B, biHidden] (null for a stream the model lacks) */
+  apply(x: ModelInputs, ctx: ForwardContext): [tf.Tensor | null, tf.Tensor | null] {
+    const [t, v] = this.encode(x, ctx);
+    return [t && this.textPooler!.apply(t), v && this.visualPooler!.apply(v)];
   }
 }
 
