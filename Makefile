@@ -30,6 +30,21 @@ crd: deps ## regenerate crds/memeexperiment.yaml and docs/api-reference.md from 
 	$(MEMEOPS) crd --reference > docs/api-reference.md
 	cp crds/memeexperiment.yaml charts/memeops/files/memeexperiment.crd.yaml
 
+EXPORTER_VENV ?= $(HOME)/.cache/memeops/exporter-venv
+MODELS ?= efficientnet
+MODELS_DIR ?= $(HOME)/.cache/memeops/models
+
+.PHONY: exporter-venv
+exporter-venv: $(EXPORTER_VENV)/.installed ## the model exporter's pinned Python environment (exporter/requirements.txt)
+$(EXPORTER_VENV)/.installed: exporter/requirements.txt
+	python3 -m venv $(EXPORTER_VENV)
+	$(EXPORTER_VENV)/bin/pip install -q -r exporter/requirements.txt
+	@touch $@
+
+.PHONY: models
+models: exporter-venv ## export the model files MODELS (default efficientnet) with manifests into MODELS_DIR
+	cd exporter && $(EXPORTER_VENV)/bin/python -m memeops_exporter export $(MODELS) --out $(abspath $(MODELS_DIR))
+
 .PHONY: test-unit
 test-unit: deps ## unit tests only (no servers)
 	npx vitest run --project unit

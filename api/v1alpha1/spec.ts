@@ -5,9 +5,12 @@ import { exactlyOneOf, type CrossFieldRule } from "./rules.ts";
 import { immutableAs, k8sName, quantity, secretKeyRef, str, uri, withRules } from "./schema-helpers.ts";
 
 export const MODES = ["train", "evaluate", "predict"] as const;
-export const EXTRACTORS = ["pixels", "resnet", "clip", "fasterrcnn", "fasterrcnn_vg"] as const;
+export const EXTRACTORS = ["pixels", "resnet", "clip", "fasterrcnn", "fasterrcnn_vg", "efficientnet"] as const;
 /** Extractors whose regions are a square grid of cells, so `regions` must be a perfect square. */
-export const GRID_EXTRACTORS = ["pixels", "resnet", "clip"] as const;
+export const GRID_EXTRACTORS = ["pixels", "resnet", "clip", "efficientnet"] as const;
+/** Grid extractors that pool a model's 7x7 map (224 px input): at most 49 regions, no invented cells. */
+export const MAP_GRID_EXTRACTORS = ["resnet", "clip", "efficientnet"] as const;
+export const MAP_SIDE = 7;
 export const DETECTOR_EXTRACTORS = ["fasterrcnn", "fasterrcnn_vg"] as const;
 export const MODELS = ["vilbert_facebook", "vilbert_hf"] as const;
 /** minilm: a text stream of all-MiniLM-L6-v2's shape (6 layers, hidden 384), so a BERT-layout file of that shape loads into it. */
@@ -144,6 +147,13 @@ const featureRules: CrossFieldRule[] = [
     holds: (s: { extractor: string; regions: number }) =>
       !(GRID_EXTRACTORS as readonly string[]).includes(s.extractor) || SQUARES.includes(s.regions),
     message: `regions must be a perfect square (a grid) for the ${GRID_EXTRACTORS.join(", ")} extractors`,
+    field: ".regions",
+  },
+  {
+    cel: `!(${extractorIn(MAP_GRID_EXTRACTORS)}) || self.regions <= ${MAP_SIDE * MAP_SIDE}`,
+    holds: (s: { extractor: string; regions: number }) =>
+      !(MAP_GRID_EXTRACTORS as readonly string[]).includes(s.extractor) || s.regions <= MAP_SIDE * MAP_SIDE,
+    message: `regions must be at most ${MAP_SIDE * MAP_SIDE} (the ${MAP_SIDE}x${MAP_SIDE} map) for the ${MAP_GRID_EXTRACTORS.join(", ")} extractors`,
     field: ".regions",
   },
   {

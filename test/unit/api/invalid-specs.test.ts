@@ -24,6 +24,7 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ["unknown loss", { training: { loss: { type: "mse" } } }, "spec.training.loss.type", "expected one of"],
   ["unknown field", { training: { learning_rate: 0.1 } }, "spec.training.learning_rate", "unknown field"],
   ["regions not a square for a grid", { features: { extractor: "resnet", regions: 30 } }, "spec.features.regions", "perfect square"],
+  ["a grid finer than the model's 7x7 map", { features: { extractor: "efficientnet", regions: 64 } }, "spec.features.regions", "at most 49"],
   ["too many regions", { features: { extractor: "fasterrcnn", regions: 500 } }, "spec.features.regions", "<=144"],
   ["detector settings on a grid extractor", { features: { extractor: "clip", regions: 49, detector: { scoreThreshold: 0.5 } } }, "spec.features.detector", "only to the fasterrcnn"],
   ["two dataset sources", { dataset: { source: { synthetic: {}, directory: { path: "/d" } } } }, "spec.dataset.source", "exactly one"],

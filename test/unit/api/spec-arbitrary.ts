@@ -54,7 +54,7 @@ const dataset = withUnknown(
 
 const features = withUnknown(
   someOf({
-    extractor: field(["pixels", "resnet", "clip", "fasterrcnn", "fasterrcnn_vg"], ["vgg"]),
+    extractor: field(["pixels", "resnet", "clip", "fasterrcnn", "fasterrcnn_vg", "efficientnet"], ["vgg"]),
     regions: field([1, 9, 16, 30, 36, 49, 100, 144], [0, 145, 2.5]),
     model: uri,
   }),

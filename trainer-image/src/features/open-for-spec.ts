@@ -1,11 +1,13 @@
 // spec.features -> a ready extractor: the model file resolved (spec URI, else the extractor's default file in the
-// model directory), fetched into the cache and hash-checked, then the registered extractor created on it.
+// model directory), fetched into the cache and hash-checked, checked against its manifest when it has one
+// (models-io/manifest.ts), then the registered extractor created on it.
 import type { FeaturesSpec } from "../../../api/v1alpha1/spec.ts";
-import { fetchModelFile, type LocalModelFile, type ModelFetchOptions } from "../models-io/fetch-model.ts";
+import type { LocalModelFile, ModelFetchOptions } from "../models-io/fetch-model.ts";
+import { fetchCheckedModelFile, type ManifestPolicy, type ModelManifest } from "../models-io/manifest.ts";
 import type { FeatureExtractor } from "./extractor.ts";
 import { extractorRegistration } from "./registry.ts";
 
-export interface ModelSources extends ModelFetchOptions {
+export interface ModelSources extends ModelFetchOptions, Pick<ManifestPolicy, "allowTestOnly"> {
   /** Directory (path or https base URL) holding the default model files; the trainer image sets MEMEOPS_MODEL_DIR. */
   modelDir: string;
 }
@@ -16,6 +18,8 @@ export interface OpenedExtractor {
   extractor: FeatureExtractor;
   /** The model file used (absent for weight-free extractors): log its URI and sha256 with the run. */
   model?: LocalModelFile;
+  /** The model file's manifest, when one sits beside it (already checked against the file). */
+  manifest?: ModelManifest;
 }
 
 export async function openExtractorForSpec(spec: FeaturesSpec, sources: ModelSources): Promise<OpenedExtractor> {
@@ -25,11 +29,12 @@ export async function openExtractorForSpec(spec: FeaturesSpec, sources: ModelSou
     (registration.defaultModelFile === undefined
       ? undefined
       : `${sources.modelDir.replace(/\/+$/, "")}/${registration.defaultModelFile}`);
-  const model = uri === undefined ? undefined : await fetchModelFile(uri, sources);
+  const checked = uri === undefined ? undefined : await fetchCheckedModelFile(uri, { ...sources, expectedModel: spec.extractor });
+  const model = checked?.file;
   const extractor = await registration.create({
     regions: spec.regions,
     ...(model ? { modelPath: model.path } : {}),
     ...(spec.detector ? { scoreThreshold: spec.detector.scoreThreshold, nmsThreshold: spec.detector.nmsThreshold } : {}),
   });
-  return model ? { extractor, model } : { extractor };
+  return { extractor, ...(model ? { model } : {}), ...(checked?.manifest ? { manifest: checked.manifest } : {}) };
 }

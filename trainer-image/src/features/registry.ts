@@ -1,6 +1,7 @@
 // Extractors by name. Adding one: a file under extractors/ exporting an ExtractorRegistration, and one line below.
 import type { ExtractorFactory, ExtractorOptions, FeatureExtractor } from "./extractor.ts";
 import { clip } from "./extractors/clip.ts";
+import { efficientnet } from "./extractors/efficientnet.ts";
 import { fasterrcnnVg } from "./extractors/fasterrcnn-vg.ts";
 import { fasterrcnn } from "./extractors/fasterrcnn.ts";
 import { pixels } from "./extractors/pixels.ts";
@@ -20,6 +21,7 @@ const REGISTRY: Readonly<Record<string, ExtractorRegistration>> = {
   clip,
   fasterrcnn,
   fasterrcnn_vg: fasterrcnnVg,
+  efficientnet,
 };
 
 export function listExtractors(): { name: string; description: string; defaultModelFile?: string }[] {

@@ -1,8 +1,15 @@
-// Resize a decoded image with sharp (libvips, off the JS thread) to the size a model takes.
+// Resize a decoded image to the size a model takes: with sharp (libvips, off the JS thread), or with Pillow's exact
+// arithmetic (pil-resize.ts, on the JS thread) for models whose reference preprocessing is torchvision on PIL images.
 import sharp from "sharp";
 import type { DecodedImage } from "../extractor.ts";
+import { pilResizeRgb, type PilFilter } from "./pil-resize.ts";
 
-export type ResizeKernel = "nearest" | "linear" | "cubic" | "lanczos3";
+type PilKernel = `pil-${PilFilter}`;
+/** sharp's kernels, or `pil-*`: byte-identical to PIL's Image.resize with that filter. */
+export type ResizeKernel = "nearest" | "linear" | "cubic" | "lanczos3" | PilKernel;
+
+const isPil = (kernel: ResizeKernel): kernel is PilKernel => kernel.startsWith("pil-");
+const pilFilterOf = (kernel: PilKernel) => kernel.slice(4) as PilFilter;
 
 export interface Resized {
   /** RGB bytes, size*size*3. */
@@ -13,15 +20,24 @@ export interface Resized {
   contentHeight: number;
 }
 
-const fromDecoded = (image: DecodedImage) => {
+const checkDecoded = (image: DecodedImage) => {
   if (image.rgb.length !== image.width * image.height * 3) {
     throw new Error(`image ${image.sha256}: ${image.rgb.length} bytes is not ${image.width}x${image.height} RGB`);
   }
+};
+
+const fromDecoded = (image: DecodedImage) => {
+  checkDecoded(image);
   return sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } });
 };
 
 /** Squash to size x size (grid models: every cell of the square maps to the same cell of the image). */
 export async function resizeSquare(image: DecodedImage, size: number, kernel: ResizeKernel): Promise<Resized> {
+  if (isPil(kernel)) {
+    checkDecoded(image);
+    const rgb = pilResizeRgb(image.rgb, image.width, image.height, size, size, pilFilterOf(kernel));
+    return { rgb, size, contentWidth: size, contentHeight: size };
+  }
   const { data } = await fromDecoded(image)
     .resize(size, size, { fit: "fill", kernel })
     .raw()
@@ -34,6 +50,13 @@ export async function resizeLetterbox(image: DecodedImage, size: number, kernel:
   const scale = size / Math.max(image.width, image.height);
   const contentWidth = Math.max(1, Math.min(size, Math.round(image.width * scale)));
   const contentHeight = Math.max(1, Math.min(size, Math.round(image.height * scale)));
+  if (isPil(kernel)) {
+    checkDecoded(image);
+    const content = pilResizeRgb(image.rgb, image.width, image.height, contentWidth, contentHeight, pilFilterOf(kernel));
+    const rgb = new Uint8Array(size * size * 3);
+    for (let y = 0; y < contentHeight; y++) rgb.set(content.subarray(y * contentWidth * 3, (y + 1) * contentWidth * 3), y * size * 3);
+    return { rgb, size, contentWidth, contentHeight };
+  }
   const { data } = await fromDecoded(image)
     .resize(contentWidth, contentHeight, { fit: "fill", kernel })
     .extend({ right: size - contentWidth, bottom: size - contentHeight, background: { r: 0, g: 0, b: 0 } })

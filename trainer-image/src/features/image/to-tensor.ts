@@ -10,6 +10,8 @@ export interface Normalisation {
 
 export const IMAGENET: Normalisation = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 export const CLIP: Normalisation = { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] };
+/** (x - 127) / 128 on 8-bit values: TensorFlow's EfficientNet-Lite (and Inception-style) models. */
+export const INCEPTION: Normalisation = { mean: [127 / 255, 127 / 255, 127 / 255], std: [128 / 255, 128 / 255, 128 / 255] };
 /** Plain [0, 1] scaling (detector exports normalise inside the graph). */
 export const UNIT: Normalisation = { mean: [0, 0, 0], std: [1, 1, 1] };
 

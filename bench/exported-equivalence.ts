@@ -1,0 +1,57 @@
+// A full-size export against PyTorch, and its speed in memeops against a raw onnxruntime session:
+//   npx tsx bench/exported-equivalence.ts [MODEL_DIR]   (default ~/.cache/memeops/models/efficientnet-lite0)
+// MODEL_DIR holds efficientnet_lite0.onnx with the manifest and the reference outputs the exporter wrote with
+// --reference-images test/fixtures/exported/images. Prints, per image, the relative error of the grid features
+// against the PyTorch module's own map; then images/s through the extractor (decode + PIL resize + normalise +
+// inference, BENCH_BATCH images per run) and through a bare session fed pre-made tensors, and their ratio.
+import { availableParallelism, homedir, loadavg } from "node:os";
+import { join } from "node:path";
+import { featuresSpec } from "../api/v1alpha1/spec.ts";
+import { decodeImageFile } from "../trainer-image/src/data/decode.ts";
+import type { DecodedImage } from "../trainer-image/src/features/extractor.ts";
+import { intraOpThreads, ort, sessionOptions } from "../trainer-image/src/features/onnx/onnx-model.ts";
+import { openExtractorForSpec } from "../trainer-image/src/features/open-for-spec.ts";
+import { readReference, relativeError } from "../test/fixtures/exported/reference.ts";
+
+const dir = process.argv[2] ?? join(homedir(), ".cache/memeops/models/efficientnet-lite0");
+const model = join(dir, "efficientnet_lite0.onnx");
+const images = join(import.meta.dirname, "../test/fixtures/exported/images");
+const BATCH = Number(process.env.BENCH_BATCH ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+
+console.log(JSON.stringify({ cores: availableParallelism(), intraOpThreads: intraOpThreads(), loadavg: loadavg().map((l) => +l.toFixed(1)), model }));
+const reference = readReference(model);
+const { extractor, manifest } = await openExtractorForSpec(featuresSpec.parse({ extractor: "efficientnet", regions: 49, model }), {
+  modelDir: dir,
+  cacheDir: join(dir, ".cache"),
+});
+console.log(JSON.stringify({ manifest: { testOnly: manifest?.testOnly, source: manifest?.source?.uri, sha256: manifest?.sha256 } }));
+
+const decoded: DecodedImage[] = [];
+let worst = 0;
+for (const ref of reference.images) {
+  const { image } = await decodeImageFile(join(images, ref.file));
+  decoded.push(image);
+  const [out] = await extractor.extract([image]);
+  const error = relativeError(out!, reference, ref);
+  worst = Math.max(worst, error.relative);
+  console.log(JSON.stringify({ image: ref.file, size: `${ref.width}x${ref.height}`, mode: ref.mode, maxAbsDiff: error.worst, mapMax: error.scale, relative: error.relative }));
+}
+console.log(JSON.stringify({ worstRelative: worst, images: reference.images.length, within1e4: worst < 1e-4 }));
+
+// Speed: the meme-sized images (all but the 2000 px one, which the prepare stage would first shrink to 1333 px).
+const batch = Array.from({ length: BATCH }, (_, i) => decoded.filter((d) => Math.max(d.width, d.height) < 1000)[i % 5]!);
+await extractor.extract(batch); // warm-up
+let start = performance.now();
+for (let r = 0; r < ROUNDS; r++) await extractor.extract(batch);
+const memeops = (ROUNDS * BATCH) / ((performance.now() - start) / 1000);
+
+const session = await ort.InferenceSession.create(model, sessionOptions());
+const input = new ort.Tensor("float32", Float32Array.from({ length: BATCH * 3 * 224 * 224 }, (_, i) => ((i * 7919) % 1000) / 500 - 1), [BATCH, 3, 224, 224]);
+await session.run({ input });
+start = performance.now();
+for (let r = 0; r < ROUNDS; r++) await session.run({ input });
+const raw = (ROUNDS * BATCH) / ((performance.now() - start) / 1000);
+console.log(JSON.stringify({ batch: BATCH, rounds: ROUNDS, memeopsImagesPerSecond: +memeops.toFixed(1), rawSessionImagesPerSecond: +raw.toFixed(1), ratio: +(memeops / raw).toFixed(3) }));
+await session.release();
+await extractor.close();

@@ -1,0 +1,72 @@
+"""python -m memeops_exporter export NAME... --out DIR [--test-random-weights SEED [--reduced]] [--reference-images DIR]
+
+Writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json per model. With --test-random-weights the weights are
+seeded random (the manifest says testOnly and the trainer refuses the file outside tests); with --reference-images
+the module's own outputs on those images are written beside it (reference.py). Exit 3 when real weights are not
+reachable here, naming what is needed."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .manifest import write_manifest
+from .models import MissingSource, entries
+from .onnx_export import export_onnx
+from .reference import write_reference
+
+
+def main(argv: list[str]) -> int:
+    known = entries()
+    parser = argparse.ArgumentParser(prog="memeops_exporter")
+    sub = parser.add_subparsers(dest="command", required=True)
+    exp = sub.add_parser("export", help="export models to ONNX with a manifest")
+    exp.add_argument("names", nargs="+", metavar="NAME", help=f"one of: {', '.join(known)}")
+    exp.add_argument("--out", required=True, type=Path)
+    exp.add_argument("--test-random-weights", type=int, metavar="SEED", help="seeded random weights (test-only file)")
+    exp.add_argument("--reduced", action="store_true", help="reduced width/depth (with --test-random-weights)")
+    exp.add_argument("--reference-images", type=Path, metavar="DIR", help="also write the module's outputs on these images")
+    sub.add_parser("list", help="the models and what each needs")
+    imgs = sub.add_parser("test-images", help="write the equivalence fixtures' test images")
+    imgs.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args(argv)
+
+    if args.command == "test-images":
+        from .test_images import write_test_images
+
+        for path in write_test_images(args.out):
+            print(f"{path}\t{path.stat().st_size} bytes")
+        return 0
+    if args.command == "list":
+        for e in known.values():
+            print(f"{e.name}\t{e.file_name}\tneeds: {', '.join(e.needs) or '-'}")
+        return 0
+    unknown = [n for n in args.names if n not in known]
+    if unknown:
+        parser.error(f"unknown model {', '.join(unknown)}; known: {', '.join(known)}")
+    if args.reduced and args.test_random_weights is None:
+        parser.error("--reduced needs --test-random-weights (reduced models exist only for tests)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    missing = []
+    for name in args.names:
+        entry = known[name]
+        try:
+            built = entry.build(args.test_random_weights, args.reduced)
+        except MissingSource as e:
+            missing.append(str(e))
+            continue
+        onnx_path = args.out / entry.file_name
+        seconds = export_onnx(built.module, built.input_name, built.output_name, built.input_shape, onnx_path)
+        details = {**built.details, "exportSeconds": round(seconds, 2)}
+        manifest = write_manifest(onnx_path, name, built.source, args.test_random_weights is not None, details)
+        result = {"model": name, "file": str(onnx_path), "manifest": str(manifest), "bytes": onnx_path.stat().st_size, "exportSeconds": round(seconds, 2)}
+        if args.reference_images:
+            result["reference"] = str(write_reference(built, args.reference_images, onnx_path))
+        print(json.dumps(result), flush=True)
+    for message in missing:
+        print(f"not exported: {message}", file=sys.stderr)
+    return 3 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
