@@ -110,3 +110,9 @@ pretrained-fixtures: ## regenerate test/fixtures/pretrained with PyPI torch and 
 	python3 -m venv ~/.cache/memeops/fixtures-venv
 	~/.cache/memeops/fixtures-venv/bin/pip install torch==2.15.0 transformers==5.24.0 safetensors==0.8.0
 	~/.cache/memeops/fixtures-venv/bin/python test/fixtures/pretrained/generate.py
+
+.PHONY: bench-real
+bench-real: deps ## real memes: HarMeme (DATA=folder with annotations/ and images/), real encoders, text/image/fused x 3 seeds -> docs/results.md
+	@test -n "$(DATA)" || { echo "usage: make bench-real DATA=PATH (PATH: HarMeme's annotations/ and images/, data/datasets/memes/defaults in the public repository di-dimitrov/mmf)"; exit 2; }
+	bash bench/real-memes/encoders.sh
+	npx tsx bench/real-memes.ts --data $(DATA)
