@@ -10,6 +10,7 @@ import { extractArchive } from "../../../trainer-image/src/data/extract.ts";
 import { openPreparedSplit } from "../../../trainer-image/src/data/prepared.ts";
 import { prepare } from "../../../trainer-image/src/stages/prepare.ts";
 import { startFileServer, type FileServer } from "./fixtures/http-server.ts";
+import { harmemeFiles, harmemeLayout } from "./fixtures/harmeme-layout.ts";
 import { hatefulMemesFiles, writeFiles } from "./fixtures/layout.ts";
 import { specWith } from "./fixtures/spec.ts";
 
@@ -25,10 +26,14 @@ beforeAll(async () => {
   const src = join(tmp, "src");
   await writeFiles(src, packed);
   await tarCreate({ gzip: true, cwd: src, file: join(tmp, "memes.tar.gz"), portable: true }, ["hateful_memes"]);
+  // HarMeme in a top folder: its root holds annotations/ and images/, and annotations/ holds the split files
+  await writeFiles(join(tmp, "src-harmeme"), new Map([...(await harmemeFiles())].map(([rel, b]) => [`harmeme/${rel}`, b])));
+  await tarCreate({ gzip: true, cwd: join(tmp, "src-harmeme"), file: join(tmp, "harmeme.tar.gz"), portable: true }, ["harmeme"]);
   const zip = Buffer.from(zipSync(Object.fromEntries([...packed].map(([k, v]) => [k, new Uint8Array(v)]))));
   server = await startFileServer({
     "/data/memes.tar.gz": readFileSync(join(tmp, "memes.tar.gz")),
     "/data/memes.zip": zip,
+    "/data/harmeme.tar.gz": readFileSync(join(tmp, "harmeme.tar.gz")),
     "/data/evil.zip": Buffer.from(zipSync({ "../evil.txt": new Uint8Array([1]), "img/a.png": new Uint8Array([2]) })),
     ...Object.fromEntries([...files].filter(([rel]) => rel.startsWith("img/")).map(([rel, b]) => [`/fallback/${rel.slice(4)}`, b])),
     ...Object.fromEntries([...files].filter(([rel]) => rel.endsWith(".jsonl")).map(([rel, b]) => [`/annotations/${rel}`, b])),
@@ -54,6 +59,16 @@ describe("archive source", () => {
     const sha = createHash("sha256").update(files.get(NOT_IN_ARCHIVE)!).digest("hex");
     expect(fromFallback?.image.sha256).toBe(sha);
     await split.close();
+  });
+
+  it("another layout: the root is the folder holding the layout's image and annotation folders", async () => {
+    const spec = specWith(
+      { archive: { url: `${server.url}/data/harmeme.tar.gz` } },
+      { dataset: { source: { archive: { url: `${server.url}/data/harmeme.tar.gz` } }, layout: harmemeLayout, splits: { validation: "val" } } },
+    );
+    const report = await prepare(spec, { workDir: join(tmp, "work-harmeme"), storageDir: join(tmp, "storage-harmeme"), extractor: null, download: { retries: 0 } });
+    expect(report.dropped).toEqual([]);
+    expect(report.splits.map((s) => ("items" in s ? s.items : 0))).toEqual([12, 6, 6]);
   });
 
   it("checks the archive's sha256 and does not fall back when it is wrong", async () => {

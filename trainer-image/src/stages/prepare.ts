@@ -65,7 +65,7 @@ export async function prepare(spec: MemeExperimentSpec, opts: PrepareOptions): P
   const output = resolve(opts.workDir, "prepared");
   const storage = await ensureStorage(resolve(opts.storageDir ?? spec.dataset.storage.path));
   const cache = new DownloadCache(join(storage, "cache", "downloads"), opts.download ?? {});
-  const source = createSource(spec.dataset.source, { cache, workDir: join(storage, "cache"), log, env: opts.env ?? process.env });
+  const source = createSource(spec.dataset.source, { cache, workDir: join(storage, "cache"), log, env: opts.env ?? process.env }, spec.dataset.layout);
   const required = REQUIRED_SPLITS[spec.mode];
   const inputs = await loadInputs(source, { splitNames: spec.dataset.splits, required, mode: spec.mode, text: spec.dataset.text, layout: spec.dataset.layout, log, timer });
   // Before hours of features: images the source lacks are known now, and a wrong image folder shows here.

@@ -20,8 +20,10 @@ export interface ArchiveSpec {
 
 const fillFile = (pattern: string, file: string) => pattern.replaceAll("{file}", encodeURIComponent(file));
 
-export function annotationUrl(spec: ArchiveSpec, file: string): string | undefined {
+/** `file` may carry spec.dataset.layout.annotations in front: annotationsUrl names the split files' own place. */
+export function annotationUrl(spec: ArchiveSpec, relPath: string): string | undefined {
   if (!spec.annotationsUrl) return undefined;
+  const file = basename(relPath);
   return spec.annotationsUrl.includes("{file}")
     ? fillFile(spec.annotationsUrl, file)
     : `${spec.annotationsUrl.replace(/\/+$/, "")}/${encodeURIComponent(file)}`;
@@ -31,12 +33,14 @@ export function fallbackUrl(spec: ArchiveSpec, relPath: string): string | undefi
   return spec.fallbackUrl ? fillFile(spec.fallbackUrl, basename(relPath)) : undefined;
 }
 
-export function archiveSource(spec: ArchiveSpec, ctx: SourceContext): DatasetSource {
+/** `rootFolders`: the folders whose presence marks the dataset root inside the archive (the layout's image and
+ * annotation folders; `img` for Hateful Memes). */
+export function archiveSource(spec: ArchiveSpec, ctx: SourceContext, rootFolders: readonly string[] = ["img"]): DatasetSource {
   const notes: string[] = [];
   let unpacked: Promise<string | null> | undefined;
   let fallbacks = 0;
 
-  const root = () => (unpacked ??= unpack(spec, ctx, notes));
+  const root = () => (unpacked ??= unpack(spec, ctx, notes, rootFolders));
   const download = async (url: string, progress?: ProgressMeter) => {
     try {
       return (await ctx.cache.get(url, progress ? { progress } : {})).path;
@@ -68,7 +72,7 @@ export function archiveSource(spec: ArchiveSpec, ctx: SourceContext): DatasetSou
 
 /** Download and unpack the archive once (a marker file says the unpacking finished); null when it is unavailable
  * and a fallback URL can stand in for it. */
-async function unpack(spec: ArchiveSpec, ctx: SourceContext, notes: string[]): Promise<string | null> {
+async function unpack(spec: ArchiveSpec, ctx: SourceContext, notes: string[], rootFolders: readonly string[]): Promise<string | null> {
   const meter = new ProgressMeter(`archive ${spec.url}`, ctx.log, { singleFile: true });
   let archive;
   try {
@@ -89,18 +93,18 @@ async function unpack(spec: ArchiveSpec, ctx: SourceContext, notes: string[]): P
     const format = await extractArchive(archive.path, dest);
     await writeFile(marker, `${format}\n`);
   }
-  return findDatasetRoot(dest);
+  return findDatasetRoot(dest, rootFolders);
 }
 
-/** Archives often wrap the layout in a top folder (`hateful_memes/img/...`): the shallowest directory holding
- * `img/` or a split file is the dataset root. */
-export async function findDatasetRoot(dir: string, depth = 3): Promise<string> {
+/** Archives often wrap the layout in a top folder (`hateful_memes/img/...`): the shallowest directory holding one of
+ * `folders` (`img/`; HarMeme's `images/` or `annotations/`) or a split file is the dataset root. */
+export async function findDatasetRoot(dir: string, folders: readonly string[] = ["img"], depth = 3): Promise<string> {
   let level = [dir];
   for (let d = 0; d <= depth && level.length; d++) {
     const next: string[] = [];
     for (const current of level.sort()) {
       const entries = await readdir(current, { withFileTypes: true });
-      if (entries.some((e) => (e.isDirectory() && e.name === "img") || (e.isFile() && e.name.endsWith(".jsonl")))) return current;
+      if (entries.some((e) => (e.isDirectory() && folders.includes(e.name)) || (e.isFile() && e.name.endsWith(".jsonl")))) return current;
       next.push(...entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => join(current, e.name)));
     }
     level = next;
