@@ -17,7 +17,7 @@ import { KubeClient } from "../operator/kube/client.ts";
 import { fromKubeconfig } from "../operator/kube/kubeconfig.ts";
 import { Informer } from "../operator/kube/informer.ts";
 import { paths } from "../operator/kube/paths.ts";
-import { silentLogger } from "../operator/log.ts";
+import { silentLogger } from "../api/contract/log.ts";
 import { OperatorProcess, sample } from "../test/operator/operator-process.ts";
 
 const N = Number(process.argv[2] ?? 200);

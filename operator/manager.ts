@@ -13,7 +13,7 @@ import { defaultIdentity, LeaderElector } from "./kube/leader-election.ts";
 import { paths } from "./kube/paths.ts";
 import type { JobObject, PodObject } from "./kube/types.ts";
 import { WorkQueue } from "./kube/workqueue.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../api/contract/log.ts";
 import { CONTROLLER, OperatorMetrics } from "./metrics.ts";
 import { TokenAuthenticator } from "./reporting/authenticator.ts";
 import { REPORT_PATH, reportHandler } from "./reporting/server.ts";

@@ -1,11 +1,11 @@
 // `memeops run FILE`: the same experiment file, on this machine, with no cluster.
 import { loadOneExperiment } from "../../api/load.ts";
-import { describePlan, stagesFor, type Stage } from "../../trainer-image/src/stages/plan.ts";
+import { describePlan, stagesFor, type Stage } from "../../api/contract/stages.ts";
 import { stageListProblem } from "../../trainer-image/src/stages/stage-list.ts";
 import { formatPrepareReport, prepare } from "../../trainer-image/src/stages/prepare.ts";
 import { runLocal } from "../../trainer-image/src/stages/run-local.ts";
 import { formatEpoch, formatSummary, logTrainEvent } from "../../trainer-image/src/stages/results.ts";
-import { jsonLogger, type Logger } from "../../operator/log.ts";
+import { jsonLogger, type Logger } from "../../api/contract/log.ts";
 import type { TrainEvent } from "../../trainer-image/src/training/loop.ts";
 import { createRunTracker, resolveTrackingTarget, viewHint } from "../../trainer-image/src/stages/tracking.ts";
 import { installExitHandlers, type TerminalStatus } from "../../tracking/index.ts";

@@ -6,7 +6,7 @@ import type { Problem } from "../../api/v1alpha1/parse.ts";
 import type { JobUnit } from "../builders/plan.ts";
 import { CONTAINER } from "../builders/job.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
-import { applyReport, parseTerminationMessage } from "../reporting/messages.ts";
+import { applyReport, parseTerminationMessage } from "../../api/contract/reports.ts";
 import { CONDITION, setConditions, type ConditionInput } from "./conditions.ts";
 import { blockedReason, jobFailure, type Failure } from "./failure.ts";
 

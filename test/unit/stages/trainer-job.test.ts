@@ -14,7 +14,7 @@ import { mustParseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import type { MemeExperimentStatus } from "../../../api/v1alpha1/status.ts";
 import { buildJob, type Resolved } from "../../../operator/builders/job.ts";
 import { jobUnitsFor } from "../../../operator/builders/plan.ts";
-import { applyReport, parseTerminationMessage, report, type Report } from "../../../operator/reporting/messages.ts";
+import { applyReport, parseTerminationMessage, report, type Report } from "../../../api/contract/reports.ts";
 import { FileStoreBackend } from "../../../tracking/index.ts";
 import { jobWorkDir } from "../../../trainer-image/src/stages/run-in-job.ts";
 

@@ -5,12 +5,12 @@
 // Progress goes out in order, one report at a time: stage starts and epoch ends always; reports within an epoch at
 // most every `intervalMs`, and only when the previous one has been delivered (a training epoch runs without
 // yielding, so reports made during it leave when it yields; stale ones are not piled up).
-import type { Reporter } from "../../../operator/reporting/reporter.ts";
-import { progressReport, reportedEpoch, reportedTest, resultReport, type ProgressReport, type ResultReport } from "../../../operator/reporting/messages.ts";
+import type { Reporter } from "./reporter.ts";
+import { progressReport, reportedEpoch, reportedTest, resultReport, type ProgressReport, type ResultReport } from "../../../api/contract/reports.ts";
 import type { TrainEvent } from "../training/loop.ts";
 import type { RunResults } from "./results.ts";
-import type { Stage } from "./plan.ts";
-import type { JsonLogger } from "../../../operator/log.ts";
+import type { Stage } from "../../../api/contract/stages.ts";
+import type { JsonLogger } from "../../../api/contract/log.ts";
 
 type Progress = Omit<ProgressReport, "kind">;
 

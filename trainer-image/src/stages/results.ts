@@ -5,9 +5,9 @@ import { writeFileAtomic } from "../training/atomic-write.ts";
 import type { MemeExperimentStatus } from "../../../api/v1alpha1/status.ts";
 import { MAX_EPOCH_HISTORY } from "../../../api/v1alpha1/status.ts";
 import type { EpochMetrics, TestResults } from "../../../api/v1alpha1/status.ts";
-import type { Stage } from "./plan.ts";
+import type { Stage } from "../../../api/contract/stages.ts";
 import type { TrainEvent } from "../training/loop.ts";
-import type { Fields, Logger } from "../../../operator/log.ts";
+import type { Fields, Logger } from "../../../api/contract/log.ts";
 import type { PlotFiles } from "../evaluation/plots/write-plot.ts";
 import type { weightsSummary } from "./weights.ts";
 

@@ -9,7 +9,7 @@ import type { TrainEvent } from "../training/loop.ts";
 import { modelFromCheckpoint, readManifest, resolveCheckpoint } from "../training/checkpoint.ts";
 import { selectBackend } from "../training/backend.ts";
 import type { Log } from "../data/log.ts";
-import type { Stage } from "./plan.ts";
+import type { Stage } from "../../../api/contract/stages.ts";
 import { runTrainStage } from "./train-stage.ts";
 import { failedChecks, loadInitialModel, runEvaluateStage } from "./evaluate-stage.ts";
 import { lastEpochs, RESULTS_FORMAT, writeResults, type RunResults } from "./results.ts";

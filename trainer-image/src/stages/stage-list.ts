@@ -1,6 +1,6 @@
 // Stage names given on a command line (`memeops run --stages`, `memeops trainer STAGE...`), checked against the
 // experiment's own stages: a list of problems, empty when the stages are valid, in the experiment's order, and unique.
-import { STAGES, type Stage } from "./plan.ts";
+import { STAGES, type Stage } from "../../../api/contract/stages.ts";
 
 export function stageListProblem(names: string[], planned: Stage[]): string | undefined {
   if (names.length === 0) return `no stage given (this experiment's stages: ${planned.join(", ")})`;

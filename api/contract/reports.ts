@@ -4,8 +4,8 @@ import { z } from "zod";
 import {
   checkResult, epochMetrics, MAX_EPOCH_HISTORY, testResults,
   type EpochMetrics, type MemeExperimentStatus, type ReportedEpochMetrics, type ReportedTestResults, type TestResults,
-} from "../../api/v1alpha1/status.ts";
-import { STAGES } from "../../trainer-image/src/stages/plan.ts";
+} from "../v1alpha1/status.ts";
+import { STAGES } from "./stages.ts";
 
 export const progressReport = z.strictObject({
   kind: z.literal("progress"),
