@@ -16,7 +16,8 @@ import { WorkQueue } from "./kube/workqueue.ts";
 import type { Logger } from "../api/contract/log.ts";
 import { CONTROLLER, OperatorMetrics } from "./metrics.ts";
 import { TokenAuthenticator } from "./reporting/authenticator.ts";
-import { REPORT_PATH, reportHandler } from "./reporting/server.ts";
+import { REPORT_PATH } from "../api/contract/reports.ts";
+import { reportHandler } from "./reporting/server.ts";
 import { httpsServer, readKeyPair, readTrustedCa, type ReportTls } from "./reporting/tls.ts";
 import { MlflowRuns } from "./tracking/mlflow-runs.ts";
 

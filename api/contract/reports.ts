@@ -7,6 +7,9 @@ import {
 } from "../v1alpha1/status.ts";
 import { STAGES } from "./stages.ts";
 
+/** Where the operator takes reports (POST, with the pod's projected token as the bearer). */
+export const REPORT_PATH = "/v1/report";
+
 export const progressReport = z.strictObject({
   kind: z.literal("progress"),
   stage: z.enum(STAGES),

@@ -15,7 +15,6 @@ import { isTerminal } from "../status/compute.ts";
 import type { TokenAuthenticator } from "./authenticator.ts";
 import { applyReport, report } from "../../api/contract/reports.ts";
 
-export const REPORT_PATH = "/v1/report";
 const MAX_BODY = 64 * 1024;
 
 export interface ReportDeps {

@@ -7,7 +7,8 @@ import type { JobUnit } from "../builders/plan.ts";
 import { CONTAINER } from "../builders/job.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
 import { applyReport, parseTerminationMessage } from "../../api/contract/reports.ts";
-import { CONDITION, setConditions, type ConditionInput } from "./conditions.ts";
+import { CONDITION } from "../../api/contract/conditions.ts";
+import { setConditions, type ConditionInput } from "./conditions.ts";
 import { blockedReason, jobFailure, type Failure } from "./failure.ts";
 
 type Phase = NonNullable<MemeExperimentStatus["phase"]>;

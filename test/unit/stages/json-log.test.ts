@@ -1,4 +1,4 @@
-// The one JSON-line logger of the operator and the trainer (operator/log.ts): the same fields in both processes.
+// The one JSON-line logger of the operator and the trainer (api/contract/log.ts): the same fields in both processes.
 import { describe, expect, it } from "vitest";
 import { jsonLogger } from "../../../api/contract/log.ts";
 

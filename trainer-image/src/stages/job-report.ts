@@ -1,4 +1,4 @@
-// What the trainer in a Job tells the operator, shaped by the operator's own schema (operator/reporting/messages.ts)
+// What the trainer in a Job tells the operator, shaped by the operator's own schema (api/contract/reports.ts)
 // before it is sent. A metric without a value (AUROC of a one-class split, NaN here) is left out of its epoch or test
 // results with its reason (reportedEpoch, reportedTest), so the rest still arrive; a field the schema refuses anyway
 // is left out whole and the log says which.
