@@ -16,7 +16,7 @@ import { Dense, dropout } from "./layers/dense.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
 import type { Architecture, Model, ModelSize, PoolerActivation } from "./model.ts";
-import type { Dims } from "../training/batch.ts";
+import type { Dims } from "../common/batch.ts";
 
 export interface FacebookViLBERTConfig extends ViLBERTConfig {
   headHidden: number;

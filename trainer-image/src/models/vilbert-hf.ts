@@ -16,7 +16,7 @@ import { PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
 import type { Architecture, Model, ModelSize, PoolerActivation } from "./model.ts";
-import type { Dims } from "../training/batch.ts";
+import type { Dims } from "../common/batch.ts";
 
 export interface HfViLBERTConfig extends ViLBERTConfig {
   fusionDropout: number;

@@ -14,7 +14,7 @@ import { runTrainStage } from "./train-stage.ts";
 import { failedChecks, loadInitialModel, runEvaluateStage } from "./evaluate-stage.ts";
 import { lastEpochs, RESULTS_FORMAT, writeResults, type RunResults } from "./results.ts";
 import { stringify } from "yaml";
-import { writeFileAtomic } from "../training/atomic-write.ts";
+import { writeFileAtomic } from "../common/atomic-write.ts";
 import { parameterCount } from "../models/model.ts";
 import { PARAM, type RunTracker } from "../../../tracking/index.ts";
 import { weightsParams, weightsSummary } from "./weights.ts";

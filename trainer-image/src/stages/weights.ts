@@ -18,7 +18,7 @@ import type { Model } from "../models/model.ts";
 import type { Log } from "../data/log.ts";
 import { resolveHfToken } from "../data/hf-token.ts";
 import { fetchModelFile } from "../models-io/fetch-model.ts";
-import { writeFileAtomic } from "../training/atomic-write.ts";
+import { writeFileAtomic } from "../common/atomic-write.ts";
 import { openCheckpoint } from "../weights/open-checkpoint.ts";
 import { loadInto, WeightsLoadError } from "../weights/load.ts";
 import { count, notLoaded, summaryLine, type LoadReport } from "../weights/plan.ts";

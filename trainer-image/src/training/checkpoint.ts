@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { writeDirAtomic, writeFileAtomic } from "./atomic-write.ts";
+import { writeDirAtomic, writeFileAtomic } from "../common/atomic-write.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from "./safetensors.ts";
 import type { AdamW, AdamWSettings } from "./adamw.ts";
 import type { EarlyStoppingState } from "./early-stopping.ts";

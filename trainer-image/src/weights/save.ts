@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Model } from "../models/model.ts";
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from "../training/checkpoint.ts";
 import { encodeSafetensors, type NamedArray } from "../training/safetensors.ts";
-import { writeDirAtomic, writeFileAtomic } from "../training/atomic-write.ts";
+import { writeDirAtomic, writeFileAtomic } from "../common/atomic-write.ts";
 import { count, notLoaded, type LoadReport } from "./plan.ts";
 
 export interface ConvertedFrom {

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../models-io/atomic-file.ts";
+import { writeFileAtomic } from "../../common/atomic-file.ts";
 import type { CountedRegionFeatures } from "../region-count.ts";
 import { decodeFeatures, encodeFeatures } from "./feature-file.ts";
 
