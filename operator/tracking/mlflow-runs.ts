@@ -2,6 +2,7 @@
 // experiment's UID after a restart, and closed with the experiment's outcome (KILLED when it is deleted first).
 import { credentialsFromSecretData, MlflowClient, type MlflowCredentials } from "../../tracking/index.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
+import { mlflowExperimentName } from "../../api/contract/mlflow.ts";
 
 export interface TrackingTarget {
   uri: string;
@@ -13,7 +14,7 @@ export interface TrackingTarget {
 export function trackingTarget(spec: MemeExperimentSpec, namespace: string, defaultUri: string | undefined): TrackingTarget | undefined {
   const uri = spec.tracking.uri ?? defaultUri;
   if (!uri || !/^https?:/i.test(uri)) return undefined;
-  return { uri, experimentName: spec.tracking.experimentName ?? namespace, ...(spec.tracking.credentialsSecret && { credentialsSecret: spec.tracking.credentialsSecret.name }) };
+  return { uri, experimentName: mlflowExperimentName({ namespace }, spec), ...(spec.tracking.credentialsSecret && { credentialsSecret: spec.tracking.credentialsSecret.name }) };
 }
 
 export type SecretReader = (namespace: string, name: string) => Promise<Record<string, string> | undefined>;

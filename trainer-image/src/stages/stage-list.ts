@@ -14,3 +14,14 @@ export function stageListProblem(names: string[], planned: Stage[]): string | un
   }
   return undefined;
 }
+
+/** A stage list that is not one of this experiment's (stageListProblem says why). */
+export class StageListError extends Error {}
+
+/** The stages to run: all of the experiment's when none are named, else the named ones, checked. */
+export function chooseStages(names: string[] | undefined, planned: Stage[]): Stage[] {
+  if (names === undefined) return planned;
+  const problem = stageListProblem(names, planned);
+  if (problem) throw new StageListError(problem);
+  return names as Stage[];
+}
