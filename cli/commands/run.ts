@@ -8,7 +8,7 @@ import { exitCodeOf, runStages } from "../../trainer-image/src/stages/stage-driv
 import { formatEpoch, formatSummary, logTrainEvent } from "../../trainer-image/src/stages/results.ts";
 import { jsonLogger, type Logger } from "../../api/contract/log.ts";
 import type { TrainEvent } from "../../trainer-image/src/training/loop.ts";
-import { createRunTracker, resolveTrackingTarget, viewHint } from "../../trainer-image/src/stages/tracking.ts";
+import { createRunTracker, resolveTrackingTarget, viewHint } from "../../trainer-image/src/stages/mlflow-run.ts";
 import { installExitHandlers, type TerminalStatus } from "../../tracking/index.ts";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 import { EpochProgressBar } from "../progress-bar.ts";

@@ -8,7 +8,7 @@ import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
 import type { MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
 import { buildJob, jobName, POD_FINALIZER, type OperatorJobSettings, type Resolved } from "../builders/job.ts";
 import { LABEL } from "../builders/names.ts";
-import { jobUnitsFor } from "../builders/plan.ts";
+import { jobUnitsFor } from "../builders/job-units.ts";
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { keyOf, type Informer, type KubeObject } from "../kube/informer.ts";

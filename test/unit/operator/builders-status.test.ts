@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mustParseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import { buildJob, POD_FINALIZER } from "../../../operator/builders/job.ts";
 import { childName } from "../../../operator/builders/names.ts";
-import { jobUnitsFor } from "../../../operator/builders/plan.ts";
+import { jobUnitsFor } from "../../../operator/builders/job-units.ts";
 import { computeStatus, transitionEvents, type Observation } from "../../../operator/status/compute.ts";
 import { setConditions } from "../../../operator/status/conditions.ts";
 import { applyReport, parseTerminationMessage, terminationMessage } from "../../../api/contract/reports.ts";

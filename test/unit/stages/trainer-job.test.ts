@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mustParseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import type { MemeExperimentStatus } from "../../../api/v1alpha1/status.ts";
 import { buildJob, type Resolved } from "../../../operator/builders/job.ts";
-import { jobUnitsFor } from "../../../operator/builders/plan.ts";
+import { jobUnitsFor } from "../../../operator/builders/job-units.ts";
 import { applyReport, parseTerminationMessage, report, type Report } from "../../../api/contract/reports.ts";
 import { FileStoreBackend } from "../../../tracking/index.ts";
 import { jobWorkDir } from "../../../trainer-image/src/stages/run-in-job.ts";

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { locateInitialWeights } from "../../../trainer-image/src/stages/weights.ts";
+import { locateInitialWeights } from "../../../trainer-image/src/stages/initial-weights.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "memeops-weights-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

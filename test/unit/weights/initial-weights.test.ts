@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hubUrl, loadInitialWeights, locateInitialWeights, weightsParams, weightsSummary } from "../../../trainer-image/src/stages/weights.ts";
+import { hubUrl, loadInitialWeights, locateInitialWeights, weightsParams, weightsSummary } from "../../../trainer-image/src/stages/initial-weights.ts";
 import { openCheckpoint } from "../../../trainer-image/src/weights/open-checkpoint.ts";
 import { loadInto } from "../../../trainer-image/src/weights/load.ts";
 import { saveWeightsCheckpoint } from "../../../trainer-image/src/weights/save.ts";

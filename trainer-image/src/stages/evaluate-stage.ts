@@ -10,7 +10,7 @@ import { notRun } from "../evaluation/checks.ts";
 import { writePredictions } from "../evaluation/predictions-file.ts";
 import { modelFromCheckpoint } from "../training/checkpoint.ts";
 import { loadPreparedSource, preparedDims } from "./prepared-source.ts";
-import { locateInitialWeights } from "./weights.ts";
+import { locateInitialWeights } from "./initial-weights.ts";
 
 export interface EvaluateStageResult {
   evaluation: Evaluation;

@@ -9,7 +9,7 @@ import type { Stage } from "../../../api/contract/stages.ts";
 import type { TrainEvent } from "../training/loop.ts";
 import type { Fields, Logger } from "../../../api/contract/log.ts";
 import type { PlotFiles } from "../evaluation/plots/write-plot.ts";
-import type { weightsSummary } from "./weights.ts";
+import type { weightsSummary } from "./initial-weights.ts";
 
 export const RESULTS_FORMAT = "memeops.results/v1";
 

@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Model, PoolerActivation } from "../models/model.ts";
 import { poolerActivationOf } from "../models/layers/vilbert-backbone.ts";
 import { layoutFor } from "./layouts/index.ts";
-import { count, loadProblems, planLoad, type LoadReport } from "./plan.ts";
+import { count, loadProblems, planLoad, type LoadReport } from "./load-plan.ts";
 import type { CheckpointFile } from "./tensors.ts";
 
 export class WeightsLoadError extends Error {

@@ -6,7 +6,7 @@ import type { Model } from "../models/model.ts";
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from "../training/checkpoint.ts";
 import { encodeSafetensors, type NamedArray } from "../training/safetensors.ts";
 import { writeDirAtomic, writeFileAtomic } from "../common/atomic-write.ts";
-import { count, notLoaded, type LoadReport } from "./plan.ts";
+import { count, notLoaded, type LoadReport } from "./load-plan.ts";
 
 export interface ConvertedFrom {
   file: string;

@@ -21,7 +21,7 @@ import { fetchModelFile } from "../models-io/fetch-model.ts";
 import { writeFileAtomic } from "../common/atomic-write.ts";
 import { openCheckpoint } from "../weights/open-checkpoint.ts";
 import { loadInto, WeightsLoadError } from "../weights/load.ts";
-import { count, notLoaded, summaryLine, type LoadReport } from "../weights/plan.ts";
+import { count, notLoaded, summaryLine, type LoadReport } from "../weights/load-plan.ts";
 import { groupNames } from "../weights/name-groups.ts";
 
 type InitialWeights = NonNullable<ModelSpec["initialWeights"]>;
