@@ -8,8 +8,9 @@ import type { MemeExperimentSpec } from "../../../api/v1alpha1/spec.ts";
 import type { CheckResult, EpochMetrics, TestResults } from "../../../api/v1alpha1/status.ts";
 import { mlflowExperimentName } from "../../../api/contract/mlflow.ts";
 import {
-  createBackend, EPOCH_METRIC, PARAM, RunTracker, type Logger, type RunTrackerOptions,
+  createBackend, EPOCH_METRIC, PARAM, RunTracker, type RunTrackerOptions,
 } from "../../../tracking/index.ts";
+import type { Logger } from "../../../api/contract/log.ts";
 import { credentialsFromEnv } from "../../../tracking/mlflow/auth.ts";
 import { readPreparedManifest } from "../data/prepared.ts";
 
