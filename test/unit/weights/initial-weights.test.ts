@@ -103,7 +103,7 @@ describe("loadInitialWeights", () => {
     await saveWeightsCheckpoint(dir, full, { file: "x", sha256: "y", layout: report.layout }, report);
     const file = await openCheckpoint(dir);
     const keep = [...file.tensors.keys()].filter((k) => !k.startsWith("bert.v_pooler."));
-    const { encodeSafetensors } = await import("../../../trainer-image/src/training/safetensors.ts");
+    const { encodeSafetensors } = await import("../../../trainer-image/src/checkpoint/safetensors.ts");
     writeFileSync(join(dir, "model.safetensors"), encodeSafetensors(new Map(keep.map((k) => [k, { shape: file.tensors.get(k)!.shape, data: file.tensors.get(k)!.read() }]))));
     const model = fixtureModel("vilbert_facebook", 4);
     await expect(loadInitialWeights(model, w({ uri: dir }), o)).rejects.toThrow(/missing: bert\.v_pooler\.dense\.kernel/);

@@ -5,8 +5,8 @@
 //   u64 header length + "{"            safetensors
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeSafetensors } from "../training/safetensors.ts";
-import { readManifest, resolveCheckpoint } from "../training/checkpoint.ts";
+import { decodeSafetensors } from "../checkpoint/safetensors.ts";
+import { readManifest, resolveCheckpoint } from "../checkpoint/checkpoint.ts";
 import { isLegacyTorch, isZip, readTorchLegacy, readTorchZip } from "./torch-file.ts";
 import { numel, type CheckpointFile, type SourceTensor } from "./tensors.ts";
 
