@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createModel } from "../../../trainer-image/src/models/registry.ts";
 import type { Model } from "../../../trainer-image/src/models/model.ts";
 import { train, type TrainEvent } from "../../../trainer-image/src/training/loop.ts";
-import { loadModelWeights, modelFromCheckpoint, resolveCheckpoint } from "../../../trainer-image/src/checkpoint/checkpoint.ts";
+import { loadModelWeights, modelFromCheckpoint, resolveCheckpoint } from "../../../trainer-image/src/training/checkpoint.ts";
 import { XOR_DIMS } from "../../../trainer-image/src/training/xor-memes.ts";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";

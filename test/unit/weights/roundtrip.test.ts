@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openCheckpoint } from "../../../trainer-image/src/weights/open-checkpoint.ts";
 import { loadInto } from "../../../trainer-image/src/weights/load.ts";
 import { saveWeightsCheckpoint } from "../../../trainer-image/src/weights/save.ts";
-import { modelFromCheckpoint } from "../../../trainer-image/src/checkpoint/checkpoint.ts";
+import { modelFromCheckpoint } from "../../../trainer-image/src/training/checkpoint.ts";
 import { createModel } from "../../../trainer-image/src/models/registry.ts";
 import type { Model, ModelName } from "../../../trainer-image/src/models/model.ts";
 import { FIXTURE_CONFIG, fixture, fixtureModel } from "./fixtures.ts";

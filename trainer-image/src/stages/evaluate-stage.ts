@@ -8,7 +8,7 @@ import type { Model } from "../models/model.ts";
 import { evaluateSplit, type Evaluation } from "../evaluation/evaluate.ts";
 import { notRun } from "../evaluation/checks.ts";
 import { writePredictions } from "../evaluation/predictions-file.ts";
-import { modelFromCheckpoint } from "../checkpoint/checkpoint.ts";
+import { modelFromCheckpoint } from "../training/checkpoint.ts";
 import { loadPreparedSource, preparedDims } from "./prepared-source.ts";
 import { locateInitialWeights } from "./initial-weights.ts";
 

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import type { MemeExperiment } from "../../../api/v1alpha1/memeexperiment.ts";
 import type { Model } from "../models/model.ts";
 import type { TrainEvent } from "../training/loop.ts";
-import { modelFromCheckpoint, readManifest, resolveCheckpoint } from "../checkpoint/checkpoint.ts";
+import { modelFromCheckpoint, readManifest, resolveCheckpoint } from "../training/checkpoint.ts";
 import { selectBackend } from "../training/tfjs-backend.ts";
 import type { Log } from "../data/log.ts";
 import type { Stage } from "../../../api/contract/stages.ts";

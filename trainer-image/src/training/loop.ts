@@ -14,7 +14,7 @@ import { deriveSeed } from "../common/rng.ts";
 import { initialEarlyStopping, observe, shouldStop, type EarlyStoppingState } from "./early-stopping.ts";
 import {
   hasCheckpoint, loadModelWeights, loadOptimizerState, resolveCheckpoint, saveCheckpoint,
-} from "../checkpoint/checkpoint.ts";
+} from "./checkpoint.ts";
 import { predict } from "../evaluation/predict.ts";
 import { classificationReport } from "../evaluation/metrics.ts";
 

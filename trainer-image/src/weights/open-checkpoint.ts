@@ -6,7 +6,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeSafetensors } from "../checkpoint/safetensors.ts";
-import { readManifest, resolveCheckpoint } from "../checkpoint/checkpoint.ts";
+import { readManifest, resolveCheckpoint } from "../training/checkpoint.ts";
 import { isLegacyTorch, isZip, readTorchLegacy, readTorchZip } from "./torch-file.ts";
 import { numel, type CheckpointFile, type SourceTensor } from "./tensors.ts";
 

@@ -3,7 +3,7 @@
 // is accepted. It is weights-only: no optimizer state and no history; `converted` says where the weights came from.
 import { join } from "node:path";
 import type { Model } from "../models/model.ts";
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from "../checkpoint/checkpoint.ts";
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from "../training/checkpoint.ts";
 import { encodeSafetensors, type NamedArray } from "../checkpoint/safetensors.ts";
 import { writeDirAtomic, writeFileAtomic } from "../common/atomic-write.ts";
 import { count, notLoaded, type LoadReport } from "./load-plan.ts";
