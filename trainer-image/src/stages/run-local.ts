@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import type { MemeExperiment } from "../../../api/v1alpha1/memeexperiment.ts";
 import type { Model } from "../models/model.ts";
 import type { TrainEvent } from "../training/loop.ts";
-import { modelFromCheckpoint, readManifest, resolveCheckpoint } from "../training/checkpoint.ts";
+import { modelFromCheckpoint, readTrainingManifest, resolveCheckpoint } from "../training/checkpoint.ts";
 import { selectBackend } from "../training/tfjs-backend.ts";
 import type { Log } from "../data/log.ts";
 import type { Stage } from "../../../api/contract/stages.ts";
@@ -123,7 +123,7 @@ export async function runLocal(experiment: MemeExperiment, opts: RunLocalOptions
           const loaded = await modelFromCheckpoint(root, "best");
           model = loaded.model;
           results.checkpointUri = loaded.dir;
-          const latest = await readManifest(await resolveCheckpoint(root, "latest"));
+          const latest = await readTrainingManifest(await resolveCheckpoint(root, "latest"));
           const s = latest.earlyStopping;
           await recordTraining(latest.history, s.bestEpoch, shouldStop(s));
         } else {
