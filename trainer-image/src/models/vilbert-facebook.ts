@@ -12,7 +12,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { ParamStore } from "./layers/params.ts";
 import { ViLBERTBackbone, initializerRange, poolerActivationOf, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
-import { Dense, dropout } from "./layers/dense.ts";
+import { Dense } from "./layers/dense.ts";
+import { dropout } from "./layers/dropout.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
 import type { Architecture, Model, ModelSize, PoolerActivation } from "./model.ts";

@@ -11,7 +11,10 @@
 import type * as tf from "@tensorflow/tfjs";
 import { ParamStore } from "./layers/params.ts";
 import { ViLBERTBackbone, poolerActivationOf, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
-import { Dense, LayerNorm, dropout, gelu } from "./layers/dense.ts";
+import { Dense } from "./layers/dense.ts";
+import { LayerNorm } from "./layers/layer-norm.ts";
+import { dropout } from "./layers/dropout.ts";
+import { gelu } from "./layers/gelu.ts";
 import { PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
