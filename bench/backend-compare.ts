@@ -5,7 +5,7 @@
 // machine the load changes between rounds, and the best round is the least disturbed one.
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../trainer-image/src/training/backend.ts";
+import { selectBackend } from "../trainer-image/src/training/tfjs-backend.ts";
 import { createModel } from "../trainer-image/src/models/registry.ts";
 import type { ModelSize } from "../trainer-image/src/models/model.ts";
 import { AdamW, ADAMW_DEFAULTS } from "../trainer-image/src/training/adamw.ts";

@@ -8,14 +8,14 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../trainer-image/src/training/backend.ts";
+import { selectBackend } from "../trainer-image/src/training/tfjs-backend.ts";
 import { createModel } from "../trainer-image/src/models/registry.ts";
 import type { FacebookViLBERT } from "../trainer-image/src/models/vilbert-facebook.ts";
 import { ForwardContext } from "../trainer-image/src/models/layers/context.ts";
 import { disposeInputs, toModelInputs } from "../trainer-image/src/models/layers/inputs.ts";
 import { openCheckpoint } from "../trainer-image/src/weights/open-checkpoint.ts";
 import { loadInto } from "../trainer-image/src/weights/load.ts";
-import { summaryLine, notLoaded } from "../trainer-image/src/weights/plan.ts";
+import { summaryLine, notLoaded } from "../trainer-image/src/weights/load-plan.ts";
 import { groupNames } from "../trainer-image/src/weights/name-groups.ts";
 import { MemeTokenizer } from "../trainer-image/src/text/tokenizer.ts";
 

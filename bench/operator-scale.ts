@@ -12,12 +12,12 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mustParseMemeExperiment } from "../api/v1alpha1/parse.ts";
 import { buildJob, POD_FINALIZER } from "../operator/builders/job.ts";
-import { jobUnitsFor } from "../operator/builders/plan.ts";
+import { jobUnitsFor } from "../operator/builders/job-units.ts";
 import { KubeClient } from "../operator/kube/client.ts";
 import { fromKubeconfig } from "../operator/kube/kubeconfig.ts";
 import { Informer } from "../operator/kube/informer.ts";
 import { paths } from "../operator/kube/paths.ts";
-import { silentLogger } from "../operator/log.ts";
+import { silentLogger } from "../api/contract/log.ts";
 import { OperatorProcess, sample } from "../test/operator/operator-process.ts";
 
 const N = Number(process.argv[2] ?? 200);

@@ -4,7 +4,7 @@
 // not account for is tfjs bookkeeping in JS (tape, tensor tracking, dispose) and the model's own JS.
 //   npx tsx bench/ops-profile.ts [steps=5] [batch=32] [sizes=tiny,small]     (PROFILE_ALL=1: every phase/kernel row)
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../trainer-image/src/training/backend.ts";
+import { selectBackend } from "../trainer-image/src/training/tfjs-backend.ts";
 import { createModel } from "../trainer-image/src/models/registry.ts";
 import { AdamW, ADAMW_DEFAULTS } from "../trainer-image/src/training/adamw.ts";
 import { trainStep } from "../trainer-image/src/training/step.ts";

@@ -13,9 +13,10 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadExperimentsFromText } from "../api/load.ts";
 import type { MemeExperimentSpec } from "../api/v1alpha1/spec.ts";
-import { selectBackend } from "../trainer-image/src/training/backend.ts";
+import { selectBackend } from "../trainer-image/src/training/tfjs-backend.ts";
 import { prepare } from "../trainer-image/src/stages/prepare.ts";
 import { runTrainStage } from "../trainer-image/src/stages/train-stage.ts";
+import type { TrainEvent } from "../trainer-image/src/training/loop.ts";
 import { runEvaluateStage } from "../trainer-image/src/stages/evaluate-stage.ts";
 import { writePlot } from "../trainer-image/src/evaluation/plots/write-plot.ts";
 import { variantSpec, withLocalPaths, testClasses } from "./real-memes/experiment.ts";
@@ -80,7 +81,7 @@ async function runAll(): Promise<BenchRecord> {
       await mkdir(runDir, { recursive: true });
       await symlink(join(work, "prepared"), join(runDir, "prepared"));
       const started = performance.now();
-      const { model, result } = await runTrainStage(spec, { workDir: runDir });
+      const { model, result } = await runTrainStage(spec, { workDir: runDir, log: (line) => console.log(`  ${line}`), onEvent: progress(variant, seed) });
       try {
         const { evaluation } = await runEvaluateStage(model, spec, { workDir: runDir });
         bench.testLabels = Array.from(evaluation.predictions.labels);
@@ -104,6 +105,18 @@ async function runAll(): Promise<BenchRecord> {
     }
   }
   return bench;
+}
+
+/** One line per epoch (and for the frozen-layer cache), so a long benchmark shows where it is. */
+function progress(variant: Variant, seed: number): (e: TrainEvent) => void {
+  return (e) => {
+    const tag = `  ${VARIANT_NAMES[variant]} seed ${seed}`;
+    if (e.type === "frozen_cache") console.log(`${tag}: frozen layers computed for ${e.samples} samples in ${e.seconds.toFixed(1)} s`);
+    if (e.type === "epoch") {
+      console.log(`${tag}: epoch ${e.metrics.epoch} train loss ${e.metrics.trainLoss.toFixed(4)}, val AUROC ${e.metrics.valAuroc.toFixed(4)}` +
+        `${e.improved ? " (best)" : ""}, ${e.seconds.toFixed(0)} s, ${e.samplesPerSecond.toFixed(1)} samples/s`);
+    }
+  };
 }
 
 function settingsLine(spec: MemeExperimentSpec): string {

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadExperimentsFromText } from "../api/load.ts";
 import type { MemeExperimentSpec } from "../api/v1alpha1/spec.ts";
-import { selectBackend } from "../trainer-image/src/training/backend.ts";
+import { selectBackend } from "../trainer-image/src/training/tfjs-backend.ts";
 import { prepare } from "../trainer-image/src/stages/prepare.ts";
 import { runTrainStage } from "../trainer-image/src/stages/train-stage.ts";
 import { runEvaluateStage } from "../trainer-image/src/stages/evaluate-stage.ts";

@@ -6,7 +6,7 @@
 // as ones[1, M] @ dy products, are not counted.
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend } from "../trainer-image/src/training/backend.ts";
+import { selectBackend } from "../trainer-image/src/training/tfjs-backend.ts";
 import { createModel } from "../trainer-image/src/models/registry.ts";
 import { parameterCount } from "../trainer-image/src/models/model.ts";
 import { countMatMulFlops } from "../trainer-image/src/models/layers/kernels.ts";

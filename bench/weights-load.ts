@@ -11,7 +11,7 @@ import { createModel } from "../trainer-image/src/models/registry.ts";
 import type { ModelName, ModelSize } from "../trainer-image/src/models/model.ts";
 import { openCheckpoint } from "../trainer-image/src/weights/open-checkpoint.ts";
 import { loadInto } from "../trainer-image/src/weights/load.ts";
-import { summaryLine } from "../trainer-image/src/weights/plan.ts";
+import { summaryLine } from "../trainer-image/src/weights/load-plan.ts";
 import { fixture, fixtureModel } from "../test/unit/weights/fixtures.ts";
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);

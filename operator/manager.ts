@@ -1,24 +1,25 @@
-// Wires the operator together: informers (all replicas, so a standby is warm), leader election (only the leader
-// runs reconcile workers), the work queue, the HTTP servers (/metrics; /healthz and /readyz; trainer reports),
-// and a graceful stop that drains the workers and releases the Lease.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { MemeExperimentController, type ControllerSettings, type ExperimentObject } from "./controllers/memeexperiment-controller.ts";
-import { MANAGED_SELECTOR } from "./builders/names.ts";
+// Wires the operator together from its named parts: the controller's watches (informers on all replicas, so a
+// standby is warm), the election (manager/election.ts: only the leader runs the reconcile workers, manager/workers.ts),
+// the HTTP servers (manager/http.ts: /metrics; /healthz and /readyz; trainer reports) and the graceful stop
+// (manager/shutdown.ts: drains the workers, releases the Lease).
+import { MemeExperimentController, type ControllerSettings } from "./controllers/memeexperiment-controller.ts";
+import { memeExperimentWatches, startWatches, stopWatches, watchesSynced } from "./controllers/memeexperiment-watches.ts";
 import { KubeClient } from "./kube/client.ts";
 import { loadConnection } from "./kube/kubeconfig.ts";
 import { apiEventRecorder } from "./kube/events.ts";
-import { Informer, type InformerEvent, type KubeObject } from "./kube/informer.ts";
-import { defaultIdentity, LeaderElector } from "./kube/leader-election.ts";
+import { defaultIdentity, type LeaderElector } from "./kube/leader-election.ts";
 import { paths } from "./kube/paths.ts";
-import type { JobObject, PodObject } from "./kube/types.ts";
 import { WorkQueue } from "./kube/workqueue.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../api/contract/log.ts";
 import { CONTROLLER, OperatorMetrics } from "./metrics.ts";
 import { TokenAuthenticator } from "./reporting/authenticator.ts";
-import { REPORT_PATH, reportHandler } from "./reporting/server.ts";
-import { httpsServer, readKeyPair, readTrustedCa, type ReportTls } from "./reporting/tls.ts";
+import { reportHandler } from "./reporting/server.ts";
+import { readKeyPair, readTrustedCa, type ReportTls } from "./reporting/tls.ts";
 import { MlflowRuns } from "./tracking/mlflow-runs.ts";
+import { runForLeadership } from "./manager/election.ts";
+import { startHttpServers } from "./manager/http.ts";
+import { gracefulStop } from "./manager/shutdown.ts";
+import { startWorkers } from "./manager/workers.ts";
 
 export interface ManagerOptions extends ControllerSettings {
   kubeconfig?: string;
@@ -62,11 +63,9 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   const client = new KubeClient(await loadConnection(o.kubeconfig), (verb) => metrics.apiRequests.inc({ verb }));
   const log = o.log;
   const identity = o.identity ?? defaultIdentity();
-  const nss = o.namespaces?.length ? o.namespaces : [undefined];
   const resyncMs = o.resyncMs ?? 300_000;
-  const experiments = new Informer<ExperimentObject>(client, { name: "memeexperiments", paths: nss.map((n) => paths.experiments(n)), resyncMs, log });
-  const jobs = new Informer<JobObject>(client, { name: "jobs", paths: nss.map((n) => paths.jobs(n)), labelSelector: MANAGED_SELECTOR, log });
-  const pods = new Informer<PodObject>(client, { name: "pods", paths: nss.map((n) => paths.pods(n)), labelSelector: MANAGED_SELECTOR, log });
+  const watches = memeExperimentWatches(client, { namespaces: o.namespaces, resyncMs, log });
+  const synced = () => watchesSynced(watches);
   const queue = new WorkQueue({ metrics: metrics.queue(CONTROLLER) });
   const mlflow = new MlflowRuns(async (ns, name) => {
     const s = await client.request<{ data?: Record<string, string> }>("GET", paths.secret(ns, name));
@@ -74,125 +73,58 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   });
   const controller = new MemeExperimentController({
     client,
-    experiments,
-    jobs,
-    pods,
+    ...watches,
     mlflow,
     metrics,
     log,
     events: apiEventRecorder(client, "memeops-operator", identity, log),
     settings: { ...o, resyncMs, reportCa },
   });
-
-  const enqueue = (kind: string) => (_type: InformerEvent, obj: KubeObject) => {
-    for (const key of controller.keysFor({ ...obj, kind })) queue.add(key);
-  };
-  experiments.on(enqueue("MemeExperiment"));
-  jobs.on(enqueue("Job"));
-  pods.on(enqueue("Pod"));
-  experiments.start();
-  jobs.start();
-  pods.start();
+  startWatches(watches, (obj) => controller.keysFor(obj), (key) => queue.add(key));
 
   let leading = false;
   const stopped = new AbortController();
   const workers: Promise<void>[] = [];
-  const startWorkers = () => {
-    leading = true;
-    metrics.setLeading(true);
-    for (let i = 0; i < (o.workers ?? 4); i++) workers.push(worker());
-  };
-  const worker = async () => {
-    while (!(experiments.hasSynced() && jobs.hasSynced() && pods.hasSynced()) && !stopped.signal.aborted) await new Promise((r) => setTimeout(r, 50));
-    for (;;) {
-      const key = await queue.get();
-      if (key === undefined) return;
-      const end = metrics.reconcileTime.startTimer({ controller: CONTROLLER });
-      try {
-        const r = await controller.reconcile(key);
-        queue.forget(key);
-        metrics.reconcileTotal.inc({ controller: CONTROLLER, result: r.requeueAfterMs ? "requeue_after" : "success" });
-        if (r.requeueAfterMs) queue.addAfter(key, r.requeueAfterMs);
-      } catch (err) {
-        metrics.reconcileTotal.inc({ controller: CONTROLLER, result: "error" });
-        metrics.reconcileErrors.inc({ controller: CONTROLLER });
-        log.warn("reconcile failed", { key, retries: queue.retries(key), err: String((err as Error).message ?? err) });
-        queue.addRateLimited(key);
-      } finally {
-        end();
-        queue.done(key);
-      }
-    }
-  };
 
   // Only the leader counts phases (once its cache is complete): a standby exporting the same counts would double them.
   const phaseTimer = setInterval(() => {
-    if (leading && !stopped.signal.aborted && experiments.hasSynced()) metrics.setPhaseCounts(experiments.list().map((e) => e.status?.phase));
+    if (leading && !stopped.signal.aborted && watches.experiments.hasSynced()) metrics.setPhaseCounts(watches.experiments.list().map((e) => e.status?.phase));
   }, 2_000);
   phaseTimer.unref();
 
-  const host = o.bindAddress ?? "0.0.0.0";
-  const servers: Server[] = [];
-  type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
-  const listen = async (port: number | undefined, handler: Handler, tls?: ReportTls) => {
-    if (port === undefined) return undefined;
-    const serve = (req: IncomingMessage, res: ServerResponse) => void handler(req, res);
-    const server = tls ? httpsServer(tls, serve, { warn: (msg, fields) => log.warn(msg, fields) }) : createServer(serve);
-    servers.push(server);
-    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
-    return (server.address() as AddressInfo).port;
-  };
-  const synced = () => experiments.hasSynced() && jobs.hasSynced() && pods.hasSynced();
-  const reports = reportHandler({ client, auth: new TokenAuthenticator(client), pods, jobs, metrics, log });
-  const ports = {
-    metrics: await listen(o.metricsPort, async (req, res) => {
-      if (req.url !== "/metrics") return void res.writeHead(404).end();
-      res.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics());
-    }),
-    health: await listen(o.healthPort, (req, res) => {
-      if (req.url === "/healthz") return void res.writeHead(200).end("ok");
-      if (req.url === "/readyz") return void (synced() ? res.writeHead(200).end("ok") : res.writeHead(503).end("informers not synced"));
-      res.writeHead(404).end();
-    }),
-    report: await listen(o.reportPort, (req, res) => (req.url === REPORT_PATH ? reports(req, res) : void res.writeHead(404).end()), o.reportTls),
-  };
+  const http = await startHttpServers({
+    host: o.bindAddress ?? "0.0.0.0",
+    metricsPort: o.metricsPort,
+    healthPort: o.healthPort,
+    reportPort: o.reportPort,
+    reportTls: o.reportTls,
+    metrics,
+    synced,
+    reports: reportHandler({ client, auth: new TokenAuthenticator(client), pods: watches.pods, jobs: watches.jobs, metrics, log }),
+    log,
+  });
 
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
   let elector: LeaderElector | undefined;
-  const stop = async () => {
-    if (stopped.signal.aborted) return done;
-    stopped.abort();
-    // the experiment-level series go now (later writes by draining workers are ignored): the next leader exports them
-    metrics.setLeading(false);
-    queue.shutdown();
-    // Workers finish the reconcile they are in; one stuck for 10 s is not waited for (nor is its timer kept alive:
-    // a pending timer would hold the process open after everything else stopped).
-    let drainTimer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(workers), new Promise((r) => (drainTimer = setTimeout(r, 10_000)))]);
-    clearTimeout(drainTimer);
-    await elector?.release();
-    experiments.stop();
-    jobs.stop();
-    pods.stop();
-    clearInterval(phaseTimer);
-    for (const s of servers) s.closeAllConnections(), s.close();
-    log.info("operator stopped");
-    resolveDone();
+  const { stop, done } = gracefulStop({
+    stopped,
+    metrics,
+    queue,
+    workers,
+    elector: () => elector,
+    close: () => {
+      stopWatches(watches);
+      clearInterval(phaseTimer);
+      http.close();
+    },
+    log,
+  });
+  const lead = () => {
+    leading = true;
+    metrics.setLeading(true);
+    workers.push(...startWorkers(o.workers ?? 4, { queue, controller, metrics, log, synced, stopped: stopped.signal }));
   };
-
-  if (o.leaderElect) {
-    elector = new LeaderElector(client, {
-      namespace: o.leaseNamespace ?? "default",
-      name: o.leaseName ?? "memeops-operator",
-      identity,
-      leaseDurationMs: o.leaseDurationMs,
-      renewDeadlineMs: o.renewDeadlineMs,
-      retryPeriodMs: o.retryPeriodMs,
-      log,
-    });
-    void elector.run(startWorkers, () => void stop());
-  } else startWorkers();
+  elector = runForLeadership(client, { ...o, identity, log }, lead, () => void stop());
+  const ports = http.ports;
   log.info("operator started", { namespaces: o.namespaces ?? "all", leaderElect: !!o.leaderElect, identity, ports });
 
   return { client, metrics, identity, ports, isLeader: () => leading && !stopped.signal.aborted, stop, done };

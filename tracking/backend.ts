@@ -1,6 +1,6 @@
 // What the RunTracker needs from a store. Two implementations: the MLflow REST API (rest-backend.ts)
 // and MLflow's on-disk file store for runs without a tracking server (local-store.ts).
-import type { Batch } from "./mlflow/batch.ts";
+import type { LogBatch } from "./mlflow/batch.ts";
 import type { RunStatus, TerminalStatus } from "./names.ts";
 
 export interface RunSpec {
@@ -29,7 +29,7 @@ export interface TrackingBackend {
   /** Finds (by runId or ownerUid) or creates the run, and marks it RUNNING. */
   openRun(spec: RunSpec): Promise<RunRef>;
   /** Throws ParamConflictError, or BatchError saying what was not sent. */
-  logBatch(run: RunRef, batch: Batch, o?: { verifyMetrics?: boolean }): Promise<void>;
+  logBatch(run: RunRef, batch: LogBatch, o?: { verifyMetrics?: boolean }): Promise<void>;
   uploadArtifact(run: RunRef, artifactPath: string, localFile: string): Promise<void>;
   setStatus(run: RunRef, status: TerminalStatus, endTime: number): Promise<void>;
   close?(): Promise<void>;

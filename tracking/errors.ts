@@ -1,5 +1,5 @@
 // Errors shared by both backends, so the tracker handles REST and file store alike.
-import type { Batch } from "./mlflow/batch.ts";
+import type { LogBatch } from "./mlflow/batch.ts";
 
 export interface ParamConflict {
   key: string;
@@ -29,8 +29,8 @@ export class BatchError extends Error {
   override readonly name = "BatchError";
   constructor(
     override readonly cause: Error,
-    readonly failed: Batch,
-    readonly rest: Batch,
+    readonly failed: LogBatch,
+    readonly rest: LogBatch,
     readonly mayHaveLanded: boolean,
     /** Worth retrying later (outage), as opposed to a request the server will always refuse. */
     readonly transient: boolean,

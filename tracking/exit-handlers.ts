@@ -1,7 +1,7 @@
 // Marks the run when the trainer process ends without calling finish(): SIGTERM/SIGINT (a deleted
 // Job, a preempted node) -> KILLED; an uncaught exception or unhandled rejection -> FAILED.
 // Without this, crashed runs stay RUNNING in MLflow forever.
-import type { Logger } from "./log.ts";
+import type { Logger } from "../api/contract/log.ts";
 import type { TerminalStatus } from "./names.ts";
 
 export interface Finishable {

@@ -6,14 +6,13 @@ import type { RunSpec, TrackingBackend } from "./backend.ts";
 import { FileStoreBackend } from "./local-store.ts";
 import { RestBackend } from "./rest-backend.ts";
 import { RunTracker, type RunTrackerOptions } from "./tracker.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../api/contract/log.ts";
 
 export * from "./names.ts";
 export * from "./errors.ts";
-export type { Logger } from "./log.ts";
 export type { RunRef, RunSpec, TrackingBackend } from "./backend.ts";
 export { credentialsFromEnv, credentialsFromSecretData, redact, type MlflowCredentials } from "./mlflow/auth.ts";
-export { BATCH_LIMITS, chunkBatch, type Batch, type KeyValue, type Metric } from "./mlflow/batch.ts";
+export { BATCH_LIMITS, chunkBatch, type LogBatch, type KeyValue, type Metric } from "./mlflow/batch.ts";
 export { MlflowClient, type ArtifactEntry, type Experiment, type Run, type RunInfo } from "./mlflow/client.ts";
 export { isTransient, MlflowError, type TransportOptions } from "./mlflow/http.ts";
 export { mlflowRunUrl } from "./mlflow/url.ts";

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse, stringify } from "yaml";
 import type { RunRef, RunSpec, TrackingBackend } from "./backend.ts";
 import { BatchError, ParamConflictError, type ParamConflict } from "./errors.ts";
-import { keyProblem, type Batch, type Metric } from "./mlflow/batch.ts";
+import { keyProblem, type LogBatch, type Metric } from "./mlflow/batch.ts";
 import { OWNER_UID_TAG, RUN_NAME_TAG, type RunStatus, type TerminalStatus } from "./names.ts";
 
 /** MLflow's RunStatus enum as stored in meta.yaml. */
@@ -92,7 +92,7 @@ export class FileStoreBackend implements TrackingBackend {
     return this.ref(meta);
   }
 
-  async logBatch(run: RunRef, batch: Batch): Promise<void> {
+  async logBatch(run: RunRef, batch: LogBatch): Promise<void> {
     const dir = join(this.root, run.experimentId, run.runId);
     for (const kv of [...(batch.params ?? []), ...(batch.tags ?? []), ...(batch.metrics ?? [])]) {
       const problem = keyProblem(kv.key);

@@ -1,13 +1,9 @@
-// The logger shape the tracking code writes to: console fits, and so does any structured logger.
-export interface Logger {
-  debug?(msg: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
+// The tracking code logs through memeops' one logger interface (api/contract/log.ts); console when none is given.
+import type { Logger } from "../api/contract/log.ts";
 
 export const consoleLogger: Logger = {
   info: (m) => console.info(m),
   warn: (m) => console.warn(m),
   error: (m) => console.error(m),
+  debug: () => {},
 };

@@ -1,6 +1,6 @@
 // TrackingBackend over an MLflow tracking server.
 import type { RunRef, RunSpec, TrackingBackend } from "./backend.ts";
-import type { Batch } from "./mlflow/batch.ts";
+import type { LogBatch } from "./mlflow/batch.ts";
 import type { MlflowClient, Run } from "./mlflow/client.ts";
 import type { TerminalStatus } from "./names.ts";
 
@@ -35,7 +35,7 @@ export class RestBackend implements TrackingBackend {
     };
   }
 
-  logBatch(run: RunRef, batch: Batch, o?: { verifyMetrics?: boolean }): Promise<void> {
+  logBatch(run: RunRef, batch: LogBatch, o?: { verifyMetrics?: boolean }): Promise<void> {
     return this.client.logBatch(run.runId, batch, o);
   }
 

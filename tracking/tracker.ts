@@ -6,8 +6,9 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { RunRef, RunSpec, TrackingBackend } from "./backend.ts";
 import { BatchError, ParamConflictError, type ParamConflict } from "./errors.ts";
-import { consoleLogger, type Logger } from "./log.ts";
-import { batchSize, keyProblem, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, mergeBatches, type Batch, type Metric } from "./mlflow/batch.ts";
+import type { Logger } from "../api/contract/log.ts";
+import { consoleLogger } from "./log.ts";
+import { batchSize, keyProblem, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, mergeBatches, type LogBatch, type Metric } from "./mlflow/batch.ts";
 import { isTransient } from "./mlflow/http.ts";
 import { CONFUSION_METRIC, TEST_METRIC, validationMetricName, type TerminalStatus } from "./names.ts";
 
@@ -54,7 +55,7 @@ export class RunTracker {
   private verifyNext = false;
   private inflight: Promise<void> | undefined;
   /** The batch being sent right now (taken out of the buffer). */
-  private sending: Batch | undefined;
+  private sending: LogBatch | undefined;
   private offlineSince: number | undefined;
   private retryDelay: number;
   private nextAttemptAt = 0;
@@ -364,8 +365,8 @@ export class RunTracker {
     }
   }
 
-  private take(): Batch {
-    const b: Batch = {
+  private take(): LogBatch {
+    const b: LogBatch = {
       params: [...this.params].map(([key, value]) => ({ key, value })),
       tags: [...this.tags].map(([key, value]) => ({ key, value })),
       metrics: this.metrics,
@@ -377,7 +378,7 @@ export class RunTracker {
   }
 
   /** Puts unsent items back in front of anything logged since; a newer tag value wins. */
-  private restore(b: Batch): void {
+  private restore(b: LogBatch): void {
     this.metrics = [...(b.metrics ?? []), ...this.metrics];
     const params = new Map((b.params ?? []).map((p) => [p.key, p.value]));
     for (const [k, v] of this.params) params.set(k, v);

@@ -267,7 +267,7 @@ export const checksSpec = z.strictObject({
 // ---------------------------------------------------------------- tracking
 export const trackingSpec = z.strictObject({
   uri: uri().optional().describe("MLflow tracking URI; default: the operator's, or a local store for `memeops run`"),
-  experimentName: str(200).optional().describe("MLflow experiment; default: the namespace"),
+  experimentName: str(200).optional().describe("MLflow experiment; default: the namespace, else `memeops` (`memeops run` of a file without metadata.namespace)"),
   credentialsSecret: z
     .strictObject({ name: k8sName() })
     .optional()

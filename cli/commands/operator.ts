@@ -4,7 +4,7 @@ import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 import { extendedResourceName } from "../../api/v1alpha1/spec.ts";
 import { parseKeyValues } from "../../operator/builders/annotations.ts";
 import { DEFAULT_GPU_RESOURCE_NAME } from "../../operator/builders/job.ts";
-import { jsonLogger } from "../../operator/log.ts";
+import { jsonLogger } from "../../api/contract/log.ts";
 import { startManager } from "../../operator/manager.ts";
 import type { ReportTls } from "../../operator/reporting/tls.ts";
 

@@ -1,13 +1,14 @@
 // `memeops run FILE`: the same experiment file, on this machine, with no cluster.
 import { loadOneExperiment } from "../../api/load.ts";
-import { describePlan, stagesFor, type Stage } from "../../trainer-image/src/stages/plan.ts";
-import { stageListProblem } from "../../trainer-image/src/stages/stage-list.ts";
-import { formatPrepareReport, prepare } from "../../trainer-image/src/stages/prepare.ts";
-import { runLocal } from "../../trainer-image/src/stages/run-local.ts";
+import { describePlan, stagesFor } from "../../api/contract/stages.ts";
+import { mlflowExperimentName } from "../../api/contract/mlflow.ts";
+import { chooseStages, StageListError } from "../../trainer-image/src/stages/stage-list.ts";
+import { formatPrepareReport } from "../../trainer-image/src/stages/prepare.ts";
+import { exitCodeOf, runStages } from "../../trainer-image/src/stages/stage-driver.ts";
 import { formatEpoch, formatSummary, logTrainEvent } from "../../trainer-image/src/stages/results.ts";
-import { jsonLogger, type Logger } from "../../operator/log.ts";
+import { jsonLogger, type Logger } from "../../api/contract/log.ts";
 import type { TrainEvent } from "../../trainer-image/src/training/loop.ts";
-import { createRunTracker, resolveTrackingTarget, viewHint } from "../../trainer-image/src/stages/tracking.ts";
+import { createRunTracker, resolveTrackingTarget, viewHint } from "../../trainer-image/src/stages/mlflow-run.ts";
 import { installExitHandlers, type TerminalStatus } from "../../tracking/index.ts";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 import { EpochProgressBar } from "../progress-bar.ts";
@@ -35,7 +36,7 @@ Evaluate and predict modes read spec.model.initialWeights here as:
   --dry-run  print what would run, and run nothing
   --tracking-uri  the MLflow run's store (default $MLFLOW_TRACKING_URI, else spec.tracking.uri, else the local file
              store .memeops/mlruns): http(s):// for a server, file:// or a path for a file store. Every run is logged:
-             run name = the experiment's name, MLflow experiment = spec.tracking.experimentName (default memeops);
+             run name = the experiment's name, MLflow experiment = spec.tracking.experimentName (default: metadata.namespace, else memeops);
              params, per-epoch metrics (step = epoch), test metrics, validation_<check> 1/0, confusion counts, and
              results.json, predictions.csv, experiment.yaml and the best checkpoint as artifacts. Final status:
              FINISHED; FAILED on an error or an enforced failing check; KILLED on Ctrl-C/SIGTERM. An unreachable
@@ -58,22 +59,21 @@ export const runCommand: Command = {
     });
     if (positionals.length !== 1) throw new UsageError("expected exactly one FILE");
     const experiment = await loadOneExperiment(positionals[0]!);
-    const planned = stagesFor(experiment.spec);
-    const stages = values.stages ? parseStages(values.stages, planned) : planned;
+    const stages = stagesToRun(values.stages, stagesFor(experiment.spec));
     const out = values.out ?? `.memeops/runs/${experiment.metadata.name}`;
     console.log(`${experiment.metadata.name}: ${experiment.spec.mode}, output in ${out}`);
     describePlan(experiment.spec).forEach(({ stage, text }, i) => {
       console.log(`  ${i + 1}. ${stage}: ${text}${stages.includes(stage) ? "" : " (skipped)"}`);
     });
     const target = resolveTrackingTarget(experiment.spec, values["tracking-uri"]);
-    console.log(`  tracking: ${target.uri} (${target.from}), experiment ${experiment.spec.tracking.experimentName ?? "memeops"}, run ${experiment.metadata.name}`);
+    console.log(`  tracking: ${target.uri} (${target.from}), experiment ${mlflowExperimentName(experiment.metadata, experiment.spec)}, run ${experiment.metadata.name}`);
     if (values["dry-run"]) return 0;
     const tracker = createRunTracker(experiment, target, target.kind === "rest" ? { finishTimeoutMs: 30_000 } : {});
     const removeExitHandlers = installExitHandlers(tracker, { logger: { debug() {}, info() {}, warn: console.error, error: console.error } });
     void tracker.start();
     let status: TerminalStatus = "FAILED";
     try {
-      const code = await runStages();
+      const code = await runChosenStages();
       status = code === 0 ? "FINISHED" : "FAILED";
       return code;
     } finally {
@@ -87,41 +87,33 @@ export const runCommand: Command = {
       }
     }
 
-    async function runStages(): Promise<number> {
-      if (stages.includes("prepare")) {
-        const report = await prepare(experiment.spec, {
-          workDir: out,
-          storageDir: values.storage ?? ".memeops/storage",
-          log: (line) => console.error(`[prepare] ${line}`),
-        });
-        console.log(formatPrepareReport(report));
-      }
-      const later = stages.filter((s) => s !== "prepare");
-      if (!later.length) return 0;
-      const results = await runLocal(experiment, {
+    async function runChosenStages(): Promise<number> {
+      const results = await runStages(experiment, {
+        stages,
         workDir: out,
-        stages: later,
+        storageDir: values.storage ?? ".memeops/storage",
+        prepareLog: (line) => console.error(`[prepare] ${line}`),
+        onPrepared: (report) => console.log(formatPrepareReport(report)),
         resume: values.resume ?? false,
         log: (line) => console.error(`[train] ${line}`),
         onEvent: progressPrinter(Boolean(process.stdout.isTTY), process.stderr.isTTY ? new EpochProgressBar(process.stderr) : undefined),
         tracker,
       });
+      if (!results) return 0;
       console.log(formatSummary(results));
       console.log(`results: ${out}/results.json`);
-      if (!results.run.succeeded) {
-        process.stderr.write(`memeops run: check(s) failed: ${results.run.failedChecks.join(", ")}\n`);
-        return 1;
-      }
-      return 0;
+      if (exitCodeOf(results)) process.stderr.write(`memeops run: check(s) failed: ${results.run.failedChecks.join(", ")}\n`);
+      return exitCodeOf(results);
     }
   },
 };
 
-function parseStages(text: string, planned: Stage[]): Stage[] {
-  const stages = text.split(",").map((s) => s.trim());
-  const problem = stageListProblem(stages, planned);
-  if (problem) throw new UsageError(`--stages: ${problem}`);
-  return stages as Stage[];
+function stagesToRun(text: string | undefined, planned: ReturnType<typeof stagesFor>) {
+  try {
+    return chooseStages(text ? text.split(",").map((s) => s.trim()) : undefined, planned);
+  } catch (err) {
+    throw err instanceof StageListError ? new UsageError(`--stages: ${err.message}`) : err;
+  }
 }
 
 /**

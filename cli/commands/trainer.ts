@@ -2,7 +2,7 @@
 // trainer-image/src/stages/run-in-job.ts; this file only turns arguments into a call and problems into exit codes.
 import { runTrainer, TrainerUsageError } from "../../trainer-image/src/stages/run-in-job.ts";
 import { writeTerminationMessage } from "../../trainer-image/src/stages/termination.ts";
-import { jsonLogger } from "../../operator/log.ts";
+import { jsonLogger } from "../../api/contract/log.ts";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 
 const help = `Usage: memeops trainer STAGE... [--experiment FILE]

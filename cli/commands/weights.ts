@@ -7,7 +7,7 @@ import type { Model, ModelName, ModelSize } from "../../trainer-image/src/models
 import { openCheckpoint } from "../../trainer-image/src/weights/open-checkpoint.ts";
 import { sourceFamily } from "../../trainer-image/src/weights/layouts/index.ts";
 import { loadInto, planFor } from "../../trainer-image/src/weights/load.ts";
-import { loadProblems, reportLines, summaryLine } from "../../trainer-image/src/weights/plan.ts";
+import { loadProblems, reportLines, summaryLine } from "../../trainer-image/src/weights/load-plan.ts";
 import { saveWeightsCheckpoint } from "../../trainer-image/src/weights/save.ts";
 import { sha256File } from "../../trainer-image/src/models-io/file-hash.ts";
 import type { CheckpointFile } from "../../trainer-image/src/weights/tensors.ts";

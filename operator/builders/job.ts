@@ -2,7 +2,7 @@
 import { API_VERSION, KIND } from "../../api/v1alpha1/groupversion.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
 import { childLabels, childName, LABEL } from "./names.ts";
-import type { JobUnit } from "./plan.ts";
+import type { JobUnit } from "./job-units.ts";
 import { parseKeyValues, POD_ANNOTATIONS_ANNOTATION, POD_LABELS_ANNOTATION, withoutReserved } from "./annotations.ts";
 
 /** Kept on trainer pods until the operator has recorded their final state (see docs/operator.md, "Reporting"). */

@@ -8,18 +8,18 @@ import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
 import type { MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
 import { buildJob, jobName, POD_FINALIZER, type OperatorJobSettings, type Resolved } from "../builders/job.ts";
 import { LABEL } from "../builders/names.ts";
-import { jobUnitsFor } from "../builders/plan.ts";
+import { jobUnitsFor } from "../builders/job-units.ts";
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { keyOf, type Informer, type KubeObject } from "../kube/informer.ts";
 import { mergePatch, removeFinalizer, topLevelMergePatch } from "../kube/patch.ts";
 import { paths } from "../kube/paths.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../api/contract/log.ts";
 import type { OperatorMetrics } from "../metrics.ts";
 import { computeStatus, isTerminal, transitionEvents, type Observation, type ObservedUnit } from "../status/compute.ts";
 import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
-import { measuredEpoch } from "../reporting/messages.ts";
+import { measuredEpoch } from "../../api/contract/reports.ts";
 
 export const EXPERIMENT_FINALIZER = "memeops.io/cleanup";
 /** Set once the MLflow run has been closed, so a terminal experiment does not call MLflow on every resync. */

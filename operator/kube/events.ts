@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { KubeClient } from "./client.ts";
 import type { KubeObject } from "./informer.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../api/contract/log.ts";
 
 export interface EventRecorder {
   event(obj: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;

@@ -3,7 +3,7 @@
 // missed event costs latency, never correctness.
 import { ApiError, type KubeClient, type WatchEvent } from "./client.ts";
 import { backoffMs, sleep } from "./backoff.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../api/contract/log.ts";
 
 export interface KubeObject {
   apiVersion?: string;

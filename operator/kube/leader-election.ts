@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { isConflict, isNotFound, type KubeClient } from "./client.ts";
 import { sleep } from "./backoff.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../api/contract/log.ts";
 
 interface Lease {
   apiVersion: "coordination.k8s.io/v1";

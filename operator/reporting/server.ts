@@ -9,13 +9,12 @@ import type { Informer, KubeObject } from "../kube/informer.ts";
 import { mergePatch, topLevelMergePatch } from "../kube/patch.ts";
 import { paths } from "../kube/paths.ts";
 import type { JobObject, PodObject } from "../kube/types.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../api/contract/log.ts";
 import type { OperatorMetrics } from "../metrics.ts";
 import { isTerminal } from "../status/compute.ts";
 import type { TokenAuthenticator } from "./authenticator.ts";
-import { applyReport, report } from "./messages.ts";
+import { applyReport, report } from "../../api/contract/reports.ts";
 
-export const REPORT_PATH = "/v1/report";
 const MAX_BODY = 64 * 1024;
 
 export interface ReportDeps {

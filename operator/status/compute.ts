@@ -3,11 +3,12 @@
 // and a terminal phase, once recorded with its completion time, is kept (Jobs may be deleted by their TTL later).
 import type { Condition, MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
 import type { Problem } from "../../api/v1alpha1/parse.ts";
-import type { JobUnit } from "../builders/plan.ts";
+import type { JobUnit } from "../builders/job-units.ts";
 import { CONTAINER } from "../builders/job.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
-import { applyReport, parseTerminationMessage } from "../reporting/messages.ts";
-import { CONDITION, setConditions, type ConditionInput } from "./conditions.ts";
+import { applyReport, parseTerminationMessage } from "../../api/contract/reports.ts";
+import { CONDITION } from "../../api/contract/conditions.ts";
+import { setConditions, type ConditionInput } from "./conditions.ts";
 import { blockedReason, jobFailure, type Failure } from "./failure.ts";
 
 type Phase = NonNullable<MemeExperimentStatus["phase"]>;

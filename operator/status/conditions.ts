@@ -2,17 +2,6 @@
 // which spec the condition judged.
 import type { Condition } from "../../api/v1alpha1/status.ts";
 
-export const CONDITION = {
-  ready: "Ready",
-  running: "Running",
-  succeeded: "Succeeded",
-  failed: "Failed",
-  suspended: "Suspended",
-  waitingForDependency: "WaitingForDependency",
-  invalidSpec: "InvalidSpec",
-  trackingReady: "TrackingReady",
-} as const;
-
 export type ConditionInput = Pick<Condition, "type" | "status" | "reason" | "message">;
 
 export function setConditions(current: readonly Condition[] | undefined, wanted: ConditionInput[], generation: number | undefined, now: string): Condition[] {

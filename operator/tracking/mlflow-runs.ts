@@ -2,18 +2,19 @@
 // experiment's UID after a restart, and closed with the experiment's outcome (KILLED when it is deleted first).
 import { credentialsFromSecretData, MlflowClient, type MlflowCredentials } from "../../tracking/index.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
+import { mlflowExperimentName } from "../../api/contract/mlflow.ts";
 
-export interface TrackingTarget {
+export interface MlflowRunTarget {
   uri: string;
   experimentName: string;
   credentialsSecret?: string;
 }
 
 /** Where an experiment's runs go, or undefined when neither the spec nor the operator names an MLflow server. */
-export function trackingTarget(spec: MemeExperimentSpec, namespace: string, defaultUri: string | undefined): TrackingTarget | undefined {
+export function trackingTarget(spec: MemeExperimentSpec, namespace: string, defaultUri: string | undefined): MlflowRunTarget | undefined {
   const uri = spec.tracking.uri ?? defaultUri;
   if (!uri || !/^https?:/i.test(uri)) return undefined;
-  return { uri, experimentName: spec.tracking.experimentName ?? namespace, ...(spec.tracking.credentialsSecret && { credentialsSecret: spec.tracking.credentialsSecret.name }) };
+  return { uri, experimentName: mlflowExperimentName({ namespace }, spec), ...(spec.tracking.credentialsSecret && { credentialsSecret: spec.tracking.credentialsSecret.name }) };
 }
 
 export type SecretReader = (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
@@ -23,7 +24,7 @@ export class MlflowRuns {
 
   constructor(private readonly readSecret: SecretReader, private readonly timeoutMs = 10_000) {}
 
-  private async client(target: TrackingTarget, namespace: string): Promise<MlflowClient> {
+  private async client(target: MlflowRunTarget, namespace: string): Promise<MlflowClient> {
     let credentials: MlflowCredentials = {};
     if (target.credentialsSecret) credentials = credentialsFromSecretData(await this.readSecret(namespace, target.credentialsSecret), { base64: true });
     const key = `${target.uri}\u0000${namespace}\u0000${target.credentialsSecret ?? ""}\u0000${JSON.stringify(credentials)}`;
@@ -36,14 +37,14 @@ export class MlflowRuns {
     return c;
   }
 
-  async ensureRun(target: TrackingTarget, namespace: string, name: string, uid: string): Promise<{ runId: string; url: string }> {
+  async ensureRun(target: MlflowRunTarget, namespace: string, name: string, uid: string): Promise<{ runId: string; url: string }> {
     const c = await this.client(target, namespace);
     const exp = await c.getOrCreateExperiment(target.experimentName);
     const { run } = await c.getOrCreateRun({ experimentId: exp.experimentId, ownerUid: uid, runName: name, tags: { "memeops.io/namespace": namespace, "memeops.io/experiment": name } });
     return { runId: run.info.runId, url: c.runUrl(exp.experimentId, run.info.runId) };
   }
 
-  async terminate(target: TrackingTarget, namespace: string, runId: string, status: "FINISHED" | "FAILED" | "KILLED"): Promise<void> {
+  async terminate(target: MlflowRunTarget, namespace: string, runId: string, status: "FINISHED" | "FAILED" | "KILLED"): Promise<void> {
     const c = await this.client(target, namespace);
     await c.terminateRun(runId, status);
   }

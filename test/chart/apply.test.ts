@@ -13,7 +13,7 @@ import { createNamespace, deleteNamespace, kubeconfig, kubectl, kubectlJson, kub
 import { installCrd } from "../operator/crd.ts";
 import { apply, experiment, phaseIs, startTestOperator, type Obj } from "../operator/operator-harness.ts";
 import type { Manager } from "../../operator/manager.ts";
-import { Reporter } from "../../operator/reporting/reporter.ts";
+import { Reporter } from "../../trainer-image/src/stages/reporter.ts";
 import { CHART, EVERYTHING, helm, helmAsync, render, root, type Manifest } from "./helm.ts";
 
 const id = randomBytes(3).toString("hex");

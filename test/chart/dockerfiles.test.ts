@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { mustParseMemeExperiment } from "../../api/v1alpha1/parse.ts";
 import { buildJob } from "../../operator/builders/job.ts";
-import { jobUnitsFor } from "../../operator/builders/plan.ts";
+import { jobUnitsFor } from "../../operator/builders/job-units.ts";
 import { contextCopies, execForm, finalUser, ignoredBy, instructions } from "./dockerfile.ts";
 import { importClosure } from "./imports.ts";
 import { installedFor, packageAt } from "./lockfile.ts";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { loadOneExperiment } from "../../api/load.ts";
 import { buildJob } from "../../operator/builders/job.ts";
-import { jobUnitsFor } from "../../operator/builders/plan.ts";
+import { jobUnitsFor } from "../../operator/builders/job-units.ts";
 import { expand, planLocalContainer, type Lookups, type Pod } from "./local-container.ts";
 import { terminationMessageOf } from "./pod-runner.ts";
 

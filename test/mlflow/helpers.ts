@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { MlflowClient } from "../../tracking/mlflow/client.ts";
 import type { TransportOptions } from "../../tracking/mlflow/http.ts";
-import type { Logger } from "../../tracking/log.ts";
+import type { Logger } from "../../api/contract/log.ts";
 
 export function uniq(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;

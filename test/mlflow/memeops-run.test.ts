@@ -10,7 +10,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { runCommand } from "../../cli/commands/run.ts";
 import { CHECK_NAMES } from "../../api/v1alpha1/status.ts";
-import { resolveTrackingTarget } from "../../trainer-image/src/stages/tracking.ts";
+import { resolveTrackingTarget } from "../../trainer-image/src/stages/mlflow-run.ts";
 import { uniq } from "./helpers.ts";
 
 const uri = inject("mlflowUri");

@@ -17,7 +17,7 @@ import type { KubeClient } from "../../operator/kube/client.ts";
 import { paths } from "../../operator/kube/paths.ts";
 import { LABEL } from "../../operator/builders/names.ts";
 import { POD_FINALIZER } from "../../operator/builders/job.ts";
-import { mulberry32 } from "../../trainer-image/src/training/rng.ts";
+import { mulberry32 } from "../../trainer-image/src/common/rng.ts";
 
 const EXPERIMENTS = 20;
 const MIN_KILLS = 10;

@@ -6,8 +6,8 @@ import { kubeconfig, kubectlJson, kubectlOk } from "../cluster/kubectl.ts";
 import { startManager, type Manager, type ManagerOptions } from "../../operator/manager.ts";
 import { KubeClient } from "../../operator/kube/client.ts";
 import { fromKubeconfig } from "../../operator/kube/kubeconfig.ts";
-import { jsonLogger } from "../../operator/log.ts";
-import { Reporter } from "../../operator/reporting/reporter.ts";
+import { jsonLogger } from "../../api/contract/log.ts";
+import { Reporter } from "../../trainer-image/src/stages/reporter.ts";
 
 export type Obj = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

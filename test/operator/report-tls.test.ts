@@ -8,7 +8,7 @@ import { createNamespace, deleteNamespace, kubectlJson, waitFor } from "../clust
 import { installCrd } from "./crd.ts";
 import { apply, deleteExperiments, experiment, getExperiment, podTokenFile, startTestOperator, type Obj } from "./operator-harness.ts";
 import type { Manager } from "../../operator/manager.ts";
-import { Reporter } from "../../operator/reporting/reporter.ts";
+import { Reporter } from "../../trainer-image/src/stages/reporter.ts";
 import { selfSigned } from "./self-signed.ts";
 
 const REPORT_URL = "https://memeops-operator.memeops-system.svc:8082";

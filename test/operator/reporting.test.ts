@@ -6,7 +6,7 @@ import { installCrd } from "./crd.ts";
 import { apply, condition, experiment, getExperiment, phaseIs, startTestOperator, trainerReporter, type Obj, deleteExperiments } from "./operator-harness.ts";
 import { sample } from "./operator-process.ts";
 import type { Manager } from "../../operator/manager.ts";
-import { Reporter } from "../../operator/reporting/reporter.ts";
+import { Reporter } from "../../trainer-image/src/stages/reporter.ts";
 
 let ns = "";
 let op: Manager;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { selectBackend, type BackendChoice } from "../../trainer-image/src/training/backend.ts";
+import { selectBackend, type BackendChoice } from "../../trainer-image/src/training/tfjs-backend.ts";
 import { createModel } from "../../trainer-image/src/models/registry.ts";
 import type { ModelName } from "../../trainer-image/src/models/model.ts";
 import { toModelInputs, disposeInputs } from "../../trainer-image/src/models/layers/inputs.ts";

@@ -12,7 +12,7 @@ export interface KeyValue {
   key: string;
   value: string;
 }
-export interface Batch {
+export interface LogBatch {
   metrics?: Metric[];
   params?: KeyValue[];
   tags?: KeyValue[];
@@ -47,7 +47,7 @@ export function encodeMetric(m: Metric): { key: string; value: number | string; 
   return { key: m.key, value: encodeValue(m.value), timestamp: m.timestamp, step: m.step };
 }
 
-export function batchSize(b: Batch): number {
+export function batchSize(b: LogBatch): number {
   return (b.metrics?.length ?? 0) + (b.params?.length ?? 0) + (b.tags?.length ?? 0);
 }
 
@@ -59,8 +59,8 @@ const ENVELOPE_BYTES = 512;
  * metrics, so a params conflict fails before any metric of the same request is written.
  * Order within each kind is kept.
  */
-export function chunkBatch(b: Batch, limits: BatchLimits = BATCH_LIMITS): Batch[] {
-  const chunks: Batch[] = [];
+export function chunkBatch(b: LogBatch, limits: BatchLimits = BATCH_LIMITS): LogBatch[] {
+  const chunks: LogBatch[] = [];
   let cur = { metrics: [] as Metric[], params: [] as KeyValue[], tags: [] as KeyValue[] };
   let bytes = ENVELOPE_BYTES;
   const flush = () => {
@@ -85,7 +85,7 @@ export function chunkBatch(b: Batch, limits: BatchLimits = BATCH_LIMITS): Batch[
   return chunks;
 }
 
-export function mergeBatches(...bs: Batch[]): Batch {
+export function mergeBatches(...bs: LogBatch[]): LogBatch {
   return {
     params: bs.flatMap((b) => b.params ?? []),
     tags: bs.flatMap((b) => b.tags ?? []),

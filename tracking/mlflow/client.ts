@@ -3,7 +3,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { credentialsFromEnv } from "./auth.ts";
-import { batchSize, chunkBatch, decodeValue, encodeMetric, mergeBatches, pointId, type Batch, type Metric } from "./batch.ts";
+import { batchSize, chunkBatch, decodeValue, encodeMetric, mergeBatches, pointId, type LogBatch, type Metric } from "./batch.ts";
 import { isTransient, MlflowError, MlflowTransport, type RequestSpec, type TransportOptions } from "./http.ts";
 import { mlflowRunUrl } from "./url.ts";
 import { BatchError, ParamConflictError } from "../errors.ts";
@@ -281,7 +281,7 @@ export class MlflowClient {
    * `verifyMetrics` asks for that check before the first send (the caller's previous try was ambiguous).
    * Throws ParamConflictError, or BatchError saying what was and was not sent.
    */
-  async logBatch(runId: string, batch: Batch, o: { verifyMetrics?: boolean } = {}): Promise<void> {
+  async logBatch(runId: string, batch: LogBatch, o: { verifyMetrics?: boolean } = {}): Promise<void> {
     const chunks = chunkBatch(batch);
     for (let i = 0; i < chunks.length; i++) {
       let chunk = chunks[i]!;
@@ -311,7 +311,7 @@ export class MlflowClient {
     }
   }
 
-  private async paramConflict(runId: string, chunk: Batch, cause: Error): Promise<Error> {
+  private async paramConflict(runId: string, chunk: LogBatch, cause: Error): Promise<Error> {
     try {
       const run = await this.getRun(runId);
       const conflicts = (chunk.params ?? [])

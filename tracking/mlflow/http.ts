@@ -4,7 +4,7 @@ import { Agent, request, type Dispatcher } from "undici";
 import type { Readable } from "node:stream";
 import { authorizationHeader, redact, type MlflowCredentials } from "./auth.ts";
 import { DEFAULT_RETRY, parseRetryAfter, realSleep, withRetries, type RetryPolicy, type Sleep } from "./retry.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../api/contract/log.ts";
 
 export class MlflowError extends Error {
   override readonly name = "MlflowError";

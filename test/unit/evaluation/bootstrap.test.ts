@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { accuracyAt, aurocMetric, bootstrapInterval, macroF1At, quantile } from "../../../trainer-image/src/evaluation/bootstrap.ts";
-import { mulberry32 } from "../../../trainer-image/src/training/rng.ts";
+import { mulberry32 } from "../../../trainer-image/src/common/rng.ts";
 
 /** n items, ~35% positive, with probabilities that separate the classes by `signal` plus noise. */
 function synthetic(n: number, signal: number, seed: number): { p: number[]; y: number[] } {

@@ -15,10 +15,10 @@ import { disposeInputs, toModelInputs } from "../../../trainer-image/src/models/
 import { paramNameOf } from "../../../trainer-image/src/models/layers/params.ts";
 import type { Model, ModelName } from "../../../trainer-image/src/models/model.ts";
 import { FrozenOutputSource } from "../../../trainer-image/src/training/frozen-cache.ts";
-import { lossFn } from "../../../trainer-image/src/training/losses.ts";
+import { lossFn } from "../../../trainer-image/src/common/losses.ts";
 import { train } from "../../../trainer-image/src/training/loop.ts";
 import { xorMemes, XOR_DIMS } from "../../../trainer-image/src/training/xor-memes.ts";
-import type { Batch } from "../../../trainer-image/src/training/batch.ts";
+import type { Batch } from "../../../trainer-image/src/common/batch.ts";
 import { trainingSpec } from "../../../api/v1alpha1/spec.ts";
 import { useWasm } from "../training/wasm.ts";
 

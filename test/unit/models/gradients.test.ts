@@ -4,7 +4,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { embeddingLookup, matMul } from "../../../trainer-image/src/models/layers/kernels.ts";
-import { Dense, LayerNorm, dropout, gelu } from "../../../trainer-image/src/models/layers/dense.ts";
+import { Dense } from "../../../trainer-image/src/models/layers/dense.ts";
+import { LayerNorm } from "../../../trainer-image/src/models/layers/layer-norm.ts";
+import { dropout } from "../../../trainer-image/src/models/layers/dropout.ts";
+import { gelu } from "../../../trainer-image/src/models/layers/gelu.ts";
 import { ResidualOutput, SelfAttention } from "../../../trainer-image/src/models/layers/attention.ts";
 import { ParamStore } from "../../../trainer-image/src/models/layers/params.ts";
 import { ForwardContext } from "../../../trainer-image/src/models/layers/context.ts";

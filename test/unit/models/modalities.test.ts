@@ -7,7 +7,7 @@ import { ForwardContext } from "../../../trainer-image/src/models/layers/context
 import { disposeInputs, toModelInputs } from "../../../trainer-image/src/models/layers/inputs.ts";
 import type { Modality, Model, ModelName } from "../../../trainer-image/src/models/model.ts";
 import { xorMemes, XOR_DIMS } from "../../../trainer-image/src/training/xor-memes.ts";
-import type { Batch } from "../../../trainer-image/src/training/batch.ts";
+import type { Batch } from "../../../trainer-image/src/common/batch.ts";
 import { useWasm } from "../training/wasm.ts";
 
 beforeAll(useWasm);

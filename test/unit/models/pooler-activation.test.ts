@@ -16,7 +16,7 @@ import { ForwardContext } from "../../../trainer-image/src/models/layers/context
 import { xorMemes, XOR_DIMS } from "../../../trainer-image/src/training/xor-memes.ts";
 import { saveWeightsCheckpoint } from "../../../trainer-image/src/weights/save.ts";
 import { modelFromCheckpoint } from "../../../trainer-image/src/training/checkpoint.ts";
-import type { LoadReport } from "../../../trainer-image/src/weights/plan.ts";
+import type { LoadReport } from "../../../trainer-image/src/weights/load-plan.ts";
 import { useWasm } from "../training/wasm.ts";
 
 beforeAll(useWasm);

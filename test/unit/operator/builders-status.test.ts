@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { mustParseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import { buildJob, POD_FINALIZER } from "../../../operator/builders/job.ts";
 import { childName } from "../../../operator/builders/names.ts";
-import { jobUnitsFor } from "../../../operator/builders/plan.ts";
+import { jobUnitsFor } from "../../../operator/builders/job-units.ts";
 import { computeStatus, transitionEvents, type Observation } from "../../../operator/status/compute.ts";
 import { setConditions } from "../../../operator/status/conditions.ts";
-import { applyReport, parseTerminationMessage, terminationMessage } from "../../../operator/reporting/messages.ts";
+import { applyReport, parseTerminationMessage, terminationMessage } from "../../../api/contract/reports.ts";
 import type { JobObject, PodObject } from "../../../operator/kube/types.ts";
 import { WorkQueue } from "../../../operator/kube/workqueue.ts";
 

@@ -2,7 +2,7 @@
 // experiment-level series exported by the leader only (a standby's would double every sum() across replicas).
 import { describe, expect, it } from "vitest";
 import { OperatorMetrics } from "../../../operator/metrics.ts";
-import { measuredEpoch } from "../../../operator/reporting/messages.ts";
+import { measuredEpoch } from "../../../api/contract/reports.ts";
 import { PHASES } from "../../../api/v1alpha1/status.ts";
 
 const text = async (m: OperatorMetrics) => m.registry.metrics();

@@ -11,8 +11,8 @@ import { UsageError } from "../../../cli/command.ts";
 import { reportTls } from "../../../cli/commands/operator.ts";
 import { mustParseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import { buildJob } from "../../../operator/builders/job.ts";
-import { Reporter } from "../../../operator/reporting/reporter.ts";
-import { REPORT_PATH } from "../../../operator/reporting/server.ts";
+import { Reporter } from "../../../trainer-image/src/stages/reporter.ts";
+import { REPORT_PATH } from "../../../api/contract/reports.ts";
 import { httpsServer, readKeyPair, readTrustedCa } from "../../../operator/reporting/tls.ts";
 import { selfSigned } from "../../operator/self-signed.ts";
 

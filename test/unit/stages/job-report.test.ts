@@ -2,10 +2,10 @@
 // epoch or test results with its reason, and everything else still reaches the status. Also the stage lists both
 // commands accept.
 import { describe, expect, it } from "vitest";
-import { applyReport, measuredEpoch, progressReport, reportedEpoch, resultReport } from "../../../operator/reporting/messages.ts";
+import { applyReport, measuredEpoch, progressReport, reportedEpoch, resultReport } from "../../../api/contract/reports.ts";
 import { memeExperimentStatus, type MemeExperimentStatus } from "../../../api/v1alpha1/status.ts";
 import { ProgressSender, resultOf } from "../../../trainer-image/src/stages/job-report.ts";
-import { jsonLogger } from "../../../operator/log.ts";
+import { jsonLogger } from "../../../api/contract/log.ts";
 import { stageListProblem } from "../../../trainer-image/src/stages/stage-list.ts";
 import type { RunResults } from "../../../trainer-image/src/stages/results.ts";
 import type { TrainEvent } from "../../../trainer-image/src/training/loop.ts";

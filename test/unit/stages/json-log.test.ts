@@ -1,6 +1,6 @@
-// The one JSON-line logger of the operator and the trainer (operator/log.ts): the same fields in both processes.
+// The one JSON-line logger of the operator and the trainer (api/contract/log.ts): the same fields in both processes.
 import { describe, expect, it } from "vitest";
-import { jsonLogger } from "../../../operator/log.ts";
+import { jsonLogger } from "../../../api/contract/log.ts";
 
 const at = () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 

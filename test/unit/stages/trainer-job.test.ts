@@ -1,7 +1,7 @@
 // `memeops trainer` as a Job runs it: the command and environment come from the operator's own buildJob (paths
 // that point into the pod are pointed at temp files), the trainer runs as a child process, and a local HTTP server
 // stands in for the operator's report endpoint, recording what is POSTed. Everything it receives must parse with
-// the operator's schema (operator/reporting/messages.ts). The real operator path is the e2e test's.
+// the operator's schema (api/contract/reports.ts). The real operator path is the e2e test's.
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mustParseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import type { MemeExperimentStatus } from "../../../api/v1alpha1/status.ts";
 import { buildJob, type Resolved } from "../../../operator/builders/job.ts";
-import { jobUnitsFor } from "../../../operator/builders/plan.ts";
-import { applyReport, parseTerminationMessage, report, type Report } from "../../../operator/reporting/messages.ts";
+import { jobUnitsFor } from "../../../operator/builders/job-units.ts";
+import { applyReport, parseTerminationMessage, report, type Report } from "../../../api/contract/reports.ts";
 import { FileStoreBackend } from "../../../tracking/index.ts";
 import { jobWorkDir } from "../../../trainer-image/src/stages/run-in-job.ts";
 

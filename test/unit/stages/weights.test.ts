@@ -3,13 +3,15 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { resolveInitialWeights } from "../../../trainer-image/src/stages/weights.ts";
+import { locateInitialWeights } from "../../../trainer-image/src/stages/initial-weights.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "memeops-weights-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const base = { allowPartial: false };
+const resolveInitialWeights = async (w: Parameters<typeof locateInitialWeights>[0], workDir: string, env?: NodeJS.ProcessEnv) =>
+  (await locateInitialWeights(w, { workDir, ...(env && { env }), trainedCheckpoint: true })).path;
 
-describe("resolveInitialWeights", () => {
+describe("locateInitialWeights for evaluate and predict", () => {
   it("takes a local path or file:// uri as is, and refuses remote ones", async () => {
     expect(await resolveInitialWeights({ ...base, uri: "runs/x/checkpoints" }, tmp)).toBe(resolve("runs/x/checkpoints"));
     expect(await resolveInitialWeights({ ...base, uri: "file:///data/ckpt" }, tmp)).toBe("/data/ckpt");

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BATCH_LIMITS, chunkBatch, encodeMetric, keyProblem, pointId, type Batch, type Metric } from "../../../tracking/mlflow/batch.ts";
+import { BATCH_LIMITS, chunkBatch, encodeMetric, keyProblem, pointId, type LogBatch, type Metric } from "../../../tracking/mlflow/batch.ts";
 
 const metric = fc.record({
   key: fc.constantFrom("a", "b", "val_auroc"),
@@ -40,7 +40,7 @@ describe("chunkBatch", () => {
 
   it("splits on bytes when values are large (150 tags of 8000 chars)", () => {
     const tags = Array.from({ length: 150 }, (_, i) => ({ key: `t${i}`, value: "x".repeat(8000) }));
-    const chunks = chunkBatch({ tags } as Batch);
+    const chunks = chunkBatch({ tags } as LogBatch);
     for (const c of chunks) expect(Buffer.byteLength(JSON.stringify(c))).toBeLessThan(1_000_000);
     expect(chunks.length).toBe(2);
   });

@@ -23,7 +23,7 @@ function fakeTracker() {
     }),
   };
 }
-const logger = { info() {}, warn() {}, error() {} };
+const logger = { info() {}, warn() {}, error() {}, debug() {} };
 
 describe("installExitHandlers", () => {
   it.each([

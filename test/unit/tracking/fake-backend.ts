@@ -2,7 +2,7 @@
 import type { RunRef, RunSpec, TrackingBackend } from "../../../tracking/backend.ts";
 import { BatchError, ParamConflictError } from "../../../tracking/errors.ts";
 import { MlflowError } from "../../../tracking/mlflow/http.ts";
-import type { Batch, Metric } from "../../../tracking/mlflow/batch.ts";
+import type { LogBatch, Metric } from "../../../tracking/mlflow/batch.ts";
 import type { TerminalStatus } from "../../../tracking/names.ts";
 
 export class FakeBackend implements TrackingBackend {
@@ -18,7 +18,7 @@ export class FakeBackend implements TrackingBackend {
   status: TerminalStatus | undefined;
   endTime: number | undefined;
   opens = 0;
-  calls: { batch: Batch; verifyMetrics: boolean }[] = [];
+  calls: { batch: LogBatch; verifyMetrics: boolean }[] = [];
 
   private unreachable(path: string) {
     return new MlflowError(`POST ${path} -> network error ECONNREFUSED`, { method: "POST", path, retryable: true, ambiguous: false, unreachable: true });
@@ -30,7 +30,7 @@ export class FakeBackend implements TrackingBackend {
     return { runId: "run1", experimentId: "1", artifactUri: "mlflow-artifacts:/1/run1/artifacts", status: "RUNNING", url: "http://fake/#/experiments/1/runs/run1" };
   }
 
-  async logBatch(_run: RunRef, batch: Batch, o: { verifyMetrics?: boolean } = {}): Promise<void> {
+  async logBatch(_run: RunRef, batch: LogBatch, o: { verifyMetrics?: boolean } = {}): Promise<void> {
     this.calls.push({ batch, verifyMetrics: o.verifyMetrics === true });
     if (this.down) throw new BatchError(this.unreachable("log-batch"), batch, {}, false, true);
     const conflicts = (batch.params ?? []).filter((p) => this.params.has(p.key) && this.params.get(p.key) !== p.value);

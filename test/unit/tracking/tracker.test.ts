@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { RunTracker } from "../../../tracking/tracker.ts";
-import type { Logger } from "../../../tracking/log.ts";
+import type { Logger } from "../../../api/contract/log.ts";
 import { FakeBackend } from "./fake-backend.ts";
 
 function logger() {

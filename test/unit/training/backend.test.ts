@@ -1,7 +1,7 @@
 // Backend choice without the native packages (the unit project never links tfjs-node): a forced backend that cannot
 // load is an error that says so, never a quiet fall-back to another one; a bad name is refused outright.
 import { afterEach, describe, expect, it } from "vitest";
-import { selectBackend } from "../../../trainer-image/src/training/backend.ts";
+import { selectBackend } from "../../../trainer-image/src/training/tfjs-backend.ts";
 
 const saved = process.env.MEMEOPS_BACKEND;
 afterEach(() => {

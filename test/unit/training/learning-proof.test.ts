@@ -14,7 +14,7 @@ import { loadPreparedSource } from "../../../trainer-image/src/stages/prepared-s
 import { createModel } from "../../../trainer-image/src/models/registry.ts";
 import { train } from "../../../trainer-image/src/training/loop.ts";
 import { InMemoryBatchSource } from "../../../trainer-image/src/training/memory-source.ts";
-import type { BatchSource } from "../../../trainer-image/src/training/batch.ts";
+import type { BatchSource } from "../../../trainer-image/src/common/batch.ts";
 import { useWasm } from "./wasm.ts";
 
 const QUICKSTART = "conf/experiments/quickstart.yaml";

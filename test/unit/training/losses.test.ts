@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { lossFn, lossOfProbability, type LossSpec } from "../../../trainer-image/src/training/losses.ts";
+import { lossFn, lossOfProbability, type LossSpec } from "../../../trainer-image/src/common/losses.ts";
 import { useWasm } from "./wasm.ts";
 
 beforeAll(useWasm);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeSafetensors, encodeSafetensors } from "../../../trainer-image/src/training/safetensors.ts";
+import { decodeSafetensors, encodeSafetensors } from "../../../trainer-image/src/checkpoint/safetensors.ts";
 
 describe("safetensors", () => {
   it("round-trips F32 tensors and metadata", () => {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hubUrl, loadInitialWeights, resolveInitialWeights, weightsParams, weightsSummary } from "../../../trainer-image/src/stages/weights.ts";
+import { hubUrl, loadInitialWeights, locateInitialWeights, weightsParams, weightsSummary } from "../../../trainer-image/src/stages/initial-weights.ts";
 import { openCheckpoint } from "../../../trainer-image/src/weights/open-checkpoint.ts";
 import { loadInto } from "../../../trainer-image/src/weights/load.ts";
 import { saveWeightsCheckpoint } from "../../../trainer-image/src/weights/save.ts";
@@ -63,7 +63,7 @@ describe("loadInitialWeights", () => {
   });
 
   it("evaluate and predict refuse a published file (no trained head) with what to do instead", async () => {
-    await expect(resolveInitialWeights(w({ uri: fixture("vilbert-facebook-zip.bin") }), tmp))
+    await expect(locateInitialWeights(w({ uri: fixture("vilbert-facebook-zip.bin") }), { workDir: tmp, trainedCheckpoint: true }))
       .rejects.toThrow(/evaluate and predict need a trained memeops checkpoint directory; .*memeops weights convert/);
   });
 
@@ -103,7 +103,7 @@ describe("loadInitialWeights", () => {
     await saveWeightsCheckpoint(dir, full, { file: "x", sha256: "y", layout: report.layout }, report);
     const file = await openCheckpoint(dir);
     const keep = [...file.tensors.keys()].filter((k) => !k.startsWith("bert.v_pooler."));
-    const { encodeSafetensors } = await import("../../../trainer-image/src/training/safetensors.ts");
+    const { encodeSafetensors } = await import("../../../trainer-image/src/checkpoint/safetensors.ts");
     writeFileSync(join(dir, "model.safetensors"), encodeSafetensors(new Map(keep.map((k) => [k, { shape: file.tensors.get(k)!.shape, data: file.tensors.get(k)!.read() }]))));
     const model = fixtureModel("vilbert_facebook", 4);
     await expect(loadInitialWeights(model, w({ uri: dir }), o)).rejects.toThrow(/missing: bert\.v_pooler\.dense\.kernel/);

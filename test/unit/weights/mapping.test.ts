@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { openCheckpoint } from "../../../trainer-image/src/weights/open-checkpoint.ts";
 import { loadInto, WeightsLoadError } from "../../../trainer-image/src/weights/load.ts";
-import { count, loadProblems, notLoaded, type LoadReport } from "../../../trainer-image/src/weights/plan.ts";
+import { count, loadProblems, notLoaded, type LoadReport } from "../../../trainer-image/src/weights/load-plan.ts";
 import type { CheckpointFile } from "../../../trainer-image/src/weights/tensors.ts";
 import { createModel } from "../../../trainer-image/src/models/registry.ts";
 import type { ModelName } from "../../../trainer-image/src/models/model.ts";

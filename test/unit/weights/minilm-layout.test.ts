@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createModel } from "../../../trainer-image/src/models/registry.ts";
 import type { Model } from "../../../trainer-image/src/models/model.ts";
 import { planFor } from "../../../trainer-image/src/weights/load.ts";
-import { count, loadProblems } from "../../../trainer-image/src/weights/plan.ts";
+import { count, loadProblems } from "../../../trainer-image/src/weights/load-plan.ts";
 import type { CheckpointFile } from "../../../trainer-image/src/weights/tensors.ts";
 import { fixture } from "./fixtures.ts";
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { openCheckpoint } from "../../../trainer-image/src/weights/open-checkpoint.ts";
 import { loadInto, WeightsLoadError } from "../../../trainer-image/src/weights/load.ts";
-import { count, reportLines, summaryLine } from "../../../trainer-image/src/weights/plan.ts";
+import { count, reportLines, summaryLine } from "../../../trainer-image/src/weights/load-plan.ts";
 import { saveWeightsCheckpoint } from "../../../trainer-image/src/weights/save.ts";
 import type { CheckpointFile } from "../../../trainer-image/src/weights/tensors.ts";
 import { createModel } from "../../../trainer-image/src/models/registry.ts";

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import sharp, { type Metadata, type OutputInfo } from "sharp";
-import type { DecodedImage } from "../features/extractor.ts";
+import type { DecodedImage } from "../common/image-features.ts";
 
 export interface DecodeOptions {
   /** Downscale (keeping the aspect ratio) so neither side exceeds this; extractors resize to far less anyway, and

@@ -13,7 +13,7 @@
 // Tensor files are described in tensor-file.ts. <split> is the role: train, validation, test.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RegionFeatures } from "../features/extractor.ts";
+import type { RegionFeatures } from "../common/image-features.ts";
 import type { EncodedText } from "../text/tokenizer.ts";
 import type { Label } from "./rows.ts";
 import type { SplitRole } from "./splits.ts";

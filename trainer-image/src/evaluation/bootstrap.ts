@@ -2,7 +2,7 @@
 // seeds, each resample draws one set of test items and scores every seed's predictions on it, so the interval covers
 // both the test sample's randomness and (through the mean over seeds) the model's dependence on its seed; the items
 // are paired across seeds, as they are in the real test set.
-import { mulberry32 } from "../training/rng.ts";
+import { mulberry32 } from "../common/rng.ts";
 import { auroc, confusion, rates } from "./metrics.ts";
 
 export type Metric = (probs: ArrayLike<number>, labels: ArrayLike<number>) => number;

@@ -1,9 +1,9 @@
 // One call for the evaluate stage: predictions on a split, its TestResults (when labels are known), and the seven
 // checks. The threshold is 0.5 unless given; pass f1OptimalThreshold(validation predictions) to use the
 // validation-F1-optimal one (never choose it on the split being reported).
-import type { BatchSource } from "../training/batch.ts";
+import type { BatchSource } from "../common/batch.ts";
 import type { Model } from "../models/model.ts";
-import type { LossSpec } from "../training/losses.ts";
+import type { LossSpec } from "../common/losses.ts";
 import type { ChecksSpec } from "../../../api/v1alpha1/spec.ts";
 import type { CheckResult, TestResults } from "../../../api/v1alpha1/status.ts";
 import { predict, type Predictions } from "./predict.ts";

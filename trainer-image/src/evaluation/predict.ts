@@ -1,10 +1,10 @@
 // Runs a model over a split: probabilities of class 1 per sample, and the mean loss over the labelled samples.
 import * as tf from "@tensorflow/tfjs";
-import type { BatchSource } from "../training/batch.ts";
+import type { BatchSource } from "../common/batch.ts";
 import type { Model } from "../models/model.ts";
 import { toModelInputs, disposeInputs } from "../models/layers/inputs.ts";
 import { ForwardContext } from "../models/layers/context.ts";
-import { lossFn, type LossSpec } from "../training/losses.ts";
+import { lossFn, type LossSpec } from "../common/losses.ts";
 
 export interface Predictions {
   ids: string[];

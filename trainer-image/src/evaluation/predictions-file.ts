@@ -1,7 +1,7 @@
 // The predictions file: CSV with a header, one row per sample: id, probability, prediction, label
 // (label empty when unknown). Ids stay strings (the dataset's ids have leading zeros). Written atomically.
 import type { Predictions } from "./predict.ts";
-import { writeFileAtomic } from "../training/atomic-write.ts";
+import { writeFileAtomic } from "../common/atomic-write.ts";
 
 const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 

@@ -1,25 +1,9 @@
 // The contract every visual feature extractor meets. One file per extractor under features/extractors/,
 // registered by name in features/registry.ts: adding one touches that file and one line of the registry.
+// Its input and output types sit in common/, since data/ decodes the one and stores the other.
+import type { DecodedImage, RegionFeatures } from "../common/image-features.ts";
 
-/** An image decoded to 8-bit RGB, row-major HWC, with its original size (boxes are normalised by it). */
-export interface DecodedImage {
-  /** Stable identity of the source bytes (sha256 hex), used by the feature cache. */
-  sha256: string;
-  width: number;
-  height: number;
-  /** RGB bytes, length width*height*3. */
-  rgb: Uint8Array;
-}
-
-/** What an extractor returns for one image. R = regions, D = feature dimension. */
-export interface RegionFeatures {
-  regions: number;
-  dim: number;
-  /** [R, D] row-major. */
-  features: Float32Array;
-  /** [R, 5]: x1/W, y1/H, x2/W, y2/H, (w*h)/(W*H). */
-  boxes: Float32Array;
-}
+export type { DecodedImage, RegionFeatures };
 
 /** Settings an extractor is built from: plain data taken from spec.features. */
 export interface ExtractorOptions {

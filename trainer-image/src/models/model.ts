@@ -3,7 +3,7 @@ import type * as tf from "@tensorflow/tfjs";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ParamStore } from "./layers/params.ts";
 import type { ForwardContext } from "./layers/context.ts";
-import type { Dims } from "../training/batch.ts";
+import type { Dims } from "../common/batch.ts";
 import type { MODALITIES, MODELS, MODEL_SIZES, POOLER_ACTIVATIONS } from "../../../api/v1alpha1/spec.ts";
 
 export type ModelName = (typeof MODELS)[number];

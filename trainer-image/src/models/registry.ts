@@ -1,5 +1,5 @@
 // The model registry (timm style): an architecture is one file plus one line here.
-import type { Dims } from "../training/batch.ts";
+import type { Dims } from "../common/batch.ts";
 import type { Modality, Model, ModelName, ModelSize, PoolerActivation } from "./model.ts";
 import { FacebookViLBERT, PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
 import { HfViLBERT, PRESETS as HF_PRESETS } from "./vilbert-hf.ts";

@@ -17,11 +17,12 @@ import * as tf from "@tensorflow/tfjs";
 import { ParamStore } from "./layers/params.ts";
 import { ViLBERTBackbone, initializerRange, poolerActivationOf, withModalities, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
 import { fusePooled } from "./layers/fuse.ts";
-import { Dense, dropout } from "./layers/dense.ts";
+import { Dense } from "./layers/dense.ts";
+import { dropout } from "./layers/dropout.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
 import type { Architecture, FrozenLayers, FrozenOutputs, Model, Modality, ModelSize, PoolerActivation } from "./model.ts";
-import type { Dims } from "../training/batch.ts";
+import type { Dims } from "../common/batch.ts";
 
 export interface FacebookViLBERTConfig extends ViLBERTConfig {
   headHidden: number;

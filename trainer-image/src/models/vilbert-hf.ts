@@ -13,12 +13,15 @@ import type * as tf from "@tensorflow/tfjs";
 import { fusePooled } from "./layers/fuse.ts";
 import { ParamStore } from "./layers/params.ts";
 import { ViLBERTBackbone, poolerActivationOf, withModalities, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
-import { Dense, LayerNorm, dropout, gelu } from "./layers/dense.ts";
+import { Dense } from "./layers/dense.ts";
+import { LayerNorm } from "./layers/layer-norm.ts";
+import { dropout } from "./layers/dropout.ts";
+import { gelu } from "./layers/gelu.ts";
 import { PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
 import type { Architecture, FrozenLayers, FrozenOutputs, Model, Modality, ModelSize, PoolerActivation } from "./model.ts";
-import type { Dims } from "../training/batch.ts";
+import type { Dims } from "../common/batch.ts";
 
 export interface HfViLBERTConfig extends ViLBERTConfig {
   fusionDropout: number;

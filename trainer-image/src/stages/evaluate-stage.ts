@@ -11,7 +11,7 @@ import { notRun } from "../evaluation/checks.ts";
 import { writePredictions } from "../evaluation/predictions-file.ts";
 import { modelFromCheckpoint } from "../training/checkpoint.ts";
 import { loadPreparedSource, preparedDims } from "./prepared-source.ts";
-import { resolveInitialWeights } from "./weights.ts";
+import { locateInitialWeights } from "./initial-weights.ts";
 
 export interface EvaluateStageResult {
   evaluation: Evaluation;
@@ -38,7 +38,7 @@ export async function runEvaluateStage(
 /** Evaluate/predict modes: the model of spec.model.initialWeights, checked against the prepared data's dims. */
 export async function loadInitialModel(spec: MemeExperimentSpec, workDir: string): Promise<{ model: Model; checkpoint: string }> {
   if (!spec.model.initialWeights) throw new Error("model.initialWeights is required to evaluate or predict");
-  const path = await resolveInitialWeights(spec.model.initialWeights, workDir);
+  const { path } = await locateInitialWeights(spec.model.initialWeights, { workDir, trainedCheckpoint: true });
   const { model, dir } = await modelFromCheckpoint(path, "best");
   const want = await preparedDims(join(workDir, "prepared"));
   const got = model.architecture.dims;

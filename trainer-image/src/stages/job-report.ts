@@ -1,16 +1,16 @@
-// What the trainer in a Job tells the operator, shaped by the operator's own schema (operator/reporting/messages.ts)
+// What the trainer in a Job tells the operator, shaped by the operator's own schema (api/contract/reports.ts)
 // before it is sent. A metric without a value (AUROC of a one-class split, NaN here) is left out of its epoch or test
 // results with its reason (reportedEpoch, reportedTest), so the rest still arrive; a field the schema refuses anyway
 // is left out whole and the log says which.
 // Progress goes out in order, one report at a time: stage starts and epoch ends always; reports within an epoch at
 // most every `intervalMs`, and only when the previous one has been delivered (a training epoch runs without
 // yielding, so reports made during it leave when it yields; stale ones are not piled up).
-import type { Reporter } from "../../../operator/reporting/reporter.ts";
-import { progressReport, reportedEpoch, reportedTest, resultReport, type ProgressReport, type ResultReport } from "../../../operator/reporting/messages.ts";
+import type { Reporter } from "./reporter.ts";
+import { progressReport, reportedEpoch, reportedTest, resultReport, type ProgressReport, type ResultReport } from "../../../api/contract/reports.ts";
 import type { TrainEvent } from "../training/loop.ts";
 import type { RunResults } from "./results.ts";
-import type { Stage } from "./plan.ts";
-import type { JsonLogger } from "../../../operator/log.ts";
+import type { Stage } from "../../../api/contract/stages.ts";
+import type { JsonLogger } from "../../../api/contract/log.ts";
 
 type Progress = Omit<ProgressReport, "kind">;
 

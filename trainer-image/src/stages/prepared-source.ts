@@ -3,7 +3,7 @@
 // trains on locally (quickstart: 512 memes x 16 regions x 12 floats). A streaming source is future work.
 import type { SplitRole } from "../data/splits.ts";
 import { openPreparedSplit, readPreparedManifest, type PreparedItem } from "../data/prepared.ts";
-import type { Dims } from "../training/batch.ts";
+import type { Dims } from "../common/batch.ts";
 import { InMemoryBatchSource } from "../training/memory-source.ts";
 
 export interface PreparedSource extends InMemoryBatchSource {

@@ -1,15 +1,15 @@
 // WORKDIR/results.json: what a run produced, in the shape of the MemeExperiment status fields the operator fills
 // from it (epochs, bestEpoch, bestValAuroc, test, checks, checkpointUri), plus a few local facts under `run`.
 // JSON has no NaN: a metric that is not finite (AUROC of a one-class split) is written as null.
-import { writeFileAtomic } from "../training/atomic-write.ts";
+import { writeFileAtomic } from "../common/atomic-write.ts";
 import type { MemeExperimentStatus } from "../../../api/v1alpha1/status.ts";
 import { MAX_EPOCH_HISTORY } from "../../../api/v1alpha1/status.ts";
 import type { EpochMetrics, TestResults } from "../../../api/v1alpha1/status.ts";
-import type { Stage } from "./plan.ts";
+import type { Stage } from "../../../api/contract/stages.ts";
 import type { TrainEvent } from "../training/loop.ts";
-import type { Fields, Logger } from "../../../operator/log.ts";
+import type { Fields, Logger } from "../../../api/contract/log.ts";
 import type { PlotFiles } from "../evaluation/plots/write-plot.ts";
-import type { weightsSummary } from "./weights.ts";
+import type { weightsSummary } from "./initial-weights.ts";
 import type { ClassFigures } from "../evaluation/by-class.ts";
 
 export const RESULTS_FORMAT = "memeops.results/v1";

@@ -17,13 +17,14 @@ import type { MemeExperiment } from "../../../api/v1alpha1/memeexperiment.ts";
 import { API_VERSION, KIND } from "../../../api/v1alpha1/groupversion.ts";
 import { parseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import { loadOneExperiment } from "../../../api/load.ts";
-import { Reporter } from "../../../operator/reporting/reporter.ts";
+import { Reporter } from "./reporter.ts";
 import { createTrackerFromEnv, installExitHandlers, type RunTracker, type TerminalStatus } from "../../../tracking/index.ts";
-import { describePlan, stagesFor, type Stage } from "./plan.ts";
-import { stageListProblem } from "./stage-list.ts";
-import { formatPrepareReport, prepare } from "./prepare.ts";
-import { runLocal } from "./run-local.ts";
-import { jsonLogger, type JsonLogger, type LineSink } from "../../../operator/log.ts";
+import { describePlan, stagesFor, type Stage } from "../../../api/contract/stages.ts";
+import { mlflowExperimentName } from "../../../api/contract/mlflow.ts";
+import { chooseStages, StageListError } from "./stage-list.ts";
+import { formatPrepareReport } from "./prepare.ts";
+import { exitCodeOf, runStages } from "./stage-driver.ts";
+import { jsonLogger, type JsonLogger, type LineSink } from "../../../api/contract/log.ts";
 import { ProgressSender, resultOf } from "./job-report.ts";
 import { logTrainEvent } from "./results.ts";
 import { installEndingGuard, recordEnding } from "./termination.ts";
@@ -70,41 +71,36 @@ export async function runTrainer(args: TrainerArgs, io: TrainerIo): Promise<numb
   const plan = new Map(describePlan(experiment.spec).map((p) => [p.stage, p.text]));
   try {
     await mkdir(workDir, { recursive: true });
-    if (stages.includes("prepare")) {
-      progress.stage("prepare", plan.get("prepare")!);
-      const stageLog = log.with({ stage: "prepare" });
-      const report = await prepare(experiment.spec, { workDir, storageDir: dataDir, log: (line) => stageLog.info(line) });
-      stageLog.info(formatPrepareReport(report).split("\n")[0]!, { fingerprint: report.fingerprint, reused: report.reused, output: report.output });
-    }
-    if (later.length) {
-      const results = await runLocal(experiment, {
-        workDir,
-        stages: later,
-        // a retried Job continues from the last checkpoint of the try before it
-        resume: true,
-        log: (line) => log.info(line, { stage }),
-        onStage: (s) => {
-          stage = s;
-          progress.stage(s, plan.get(s)!);
-        },
-        onEvent: (e) => {
-          progress.onTrainEvent(e);
-          logTrainEvent(log, e, { stage: "train" });
-        },
-        ...(mlflow && { tracker: mlflow.tracker }),
-      });
+    const prepareLog = log.with({ stage: "prepare" });
+    const results = await runStages(experiment, {
+      stages,
+      workDir,
+      storageDir: dataDir,
+      prepareLog: (line) => prepareLog.info(line),
+      onPrepared: (report) => prepareLog.info(formatPrepareReport(report).split("\n")[0]!, { fingerprint: report.fingerprint, reused: report.reused, output: report.output }),
+      // a retried Job continues from the last checkpoint of the try before it
+      resume: true,
+      log: (line) => log.info(line, { stage }),
+      onStage: (s) => {
+        stage = s;
+        progress.stage(s, plan.get(s)!);
+      },
+      onEvent: (e) => {
+        progress.onTrainEvent(e);
+        logTrainEvent(log, e, { stage: "train" });
+      },
+      ...(mlflow && { tracker: mlflow.tracker }),
+    });
+    if (results) {
       const result = resultOf(results, log);
       if (result) {
         await reporter.result(result);
         resultWritten = true;
       }
       log.info(`results: ${join(workDir, "results.json")}`, { results: join(workDir, "results.json"), plots: results.run.plots?.map((p) => p.png ?? p.svg) });
-      if (!results.run.succeeded) {
-        log.error(`check(s) failed: ${results.run.failedChecks.join(", ")} (checks.enforce is true)`, { failedChecks: results.run.failedChecks });
-        return (code = 1);
-      }
+      if (exitCodeOf(results)) log.error(`check(s) failed: ${results.run.failedChecks.join(", ")} (checks.enforce is true)`, { failedChecks: results.run.failedChecks });
     }
-    return (code = 0);
+    return (code = exitCodeOf(results));
   } catch (error) {
     // the operator shows this as the failure's message
     code = recordEnding("StageFailed", { stage, error, env, log, messageWritten: resultWritten });
@@ -146,9 +142,11 @@ async function loadExperiment(env: TrainerIo["env"], file: string | undefined): 
 }
 
 function checkStages(names: string[], experiment: MemeExperiment): Stage[] {
-  const problem = stageListProblem(names, stagesFor(experiment.spec));
-  if (problem) throw new TrainerUsageError(problem);
-  return names as Stage[];
+  try {
+    return chooseStages(names, stagesFor(experiment.spec));
+  } catch (err) {
+    throw err instanceof StageListError ? new TrainerUsageError(err.message) : err;
+  }
 }
 
 interface Tracking {
@@ -164,7 +162,8 @@ function openTracking(experiment: MemeExperiment, env: TrainerIo["env"], log: Js
   let tracker: RunTracker;
   try {
     tracker = createTrackerFromEnv({
-      experimentName: env.MLFLOW_EXPERIMENT_NAME || spec.tracking.experimentName || metadata.namespace || "memeops",
+      // the operator passes the name it created the run under
+      experimentName: env.MLFLOW_EXPERIMENT_NAME || mlflowExperimentName(metadata, spec),
       runName: metadata.name,
       ...(metadata.uid && { ownerUid: metadata.uid }),
       tags: { "memeops.io/experiment": metadata.name, "memeops.io/mode": spec.mode, "mlflow.source.type": "JOB" },

@@ -5,8 +5,8 @@
 // logged or written. A result or failure already written stays the termination message: a later ending is only logged.
 import { readFileSync, writeFileSync } from "node:fs";
 import { credentialsFromEnv, redact } from "../../../tracking/index.ts";
-import { TERMINATION_MESSAGE_LIMIT } from "../../../operator/reporting/messages.ts";
-import type { Logger } from "../../../operator/log.ts";
+import { TERMINATION_MESSAGE_LIMIT } from "../../../api/contract/reports.ts";
+import type { Logger } from "../../../api/contract/log.ts";
 import type { ProcessLike } from "../../../tracking/exit-handlers.ts";
 
 type Env = Record<string, string | undefined>;

@@ -7,7 +7,7 @@ import { parameterCount, type Model } from "../models/model.ts";
 import { train, type TrainEvent, type TrainResult } from "../training/loop.ts";
 import type { Log } from "../data/log.ts";
 import { loadPreparedSource, preparedDims, type PreparedSource } from "./prepared-source.ts";
-import { loadInitialWeights, type InitialWeightsLoad } from "./weights.ts";
+import { loadInitialWeights, type InitialWeightsLoad } from "./initial-weights.ts";
 
 export interface TrainStageOptions {
   /** WORKDIR: reads WORKDIR/prepared, writes WORKDIR/checkpoints */
@@ -23,7 +23,7 @@ export interface TrainStageResult {
   result: TrainResult;
   checkpointDir: string;
   parameters: number;
-  /** how spec.model.initialWeights loaded: every tensor and parameter (stages/weights.ts) */
+  /** how spec.model.initialWeights loaded: every tensor and parameter (stages/initial-weights.ts) */
   weights?: InitialWeightsLoad;
 }
 

@@ -1,5 +1,5 @@
 // Checkpoints: one directory per epoch, plus two pointer files.
-//   <root>/epoch-0007/checkpoint.json       manifest: format version, architecture, epoch, step, RNG state,
+//   <root>/epoch-0007/checkpoint.json       manifest (checkpoint/manifest.ts): format version, architecture, epoch, step, RNG state,
 //                                           metric history, early-stopping state, optimizer settings
 //   <root>/epoch-0007/model.safetensors     weights, by parameter name
 //   <root>/epoch-0007/optimizer.safetensors AdamW moments, as "m/<name>" and "v/<name>"
@@ -10,17 +10,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { writeDirAtomic, writeFileAtomic } from "./atomic-write.ts";
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from "./safetensors.ts";
+import { writeDirAtomic, writeFileAtomic } from "../common/atomic-write.ts";
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from "../checkpoint/safetensors.ts";
 import type { AdamW, AdamWSettings } from "./adamw.ts";
 import type { EarlyStoppingState } from "./early-stopping.ts";
 import type { Architecture, FrozenLayers, Model } from "../models/model.ts";
 import { createModel } from "../models/registry.ts";
-import { withModalities } from "../models/layers/vilbert-backbone.ts";
 import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
-
-export const CHECKPOINT_FORMAT = "memeops-checkpoint";
-export const CHECKPOINT_FORMAT_VERSION = 1;
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, MANIFEST_FILE, readManifest, writeManifest, type ManifestBase } from "../checkpoint/manifest.ts";
 
 export interface TrainingState {
   epoch: number;
@@ -32,10 +29,7 @@ export interface TrainingState {
   earlyStopping: EarlyStoppingState;
 }
 
-export interface CheckpointManifest extends TrainingState {
-  format: typeof CHECKPOINT_FORMAT;
-  formatVersion: number;
-  architecture: Architecture;
+export interface CheckpointManifest extends ManifestBase, TrainingState {
   /** training.freeze as applied: these parts kept their initial weights (absent in checkpoints written before it) */
   frozen?: FrozenLayers;
   optimizer: { name: "adamw"; settings: AdamWSettings; step: number };
@@ -46,10 +40,6 @@ interface Pointer {
   epoch: number;
   dir: string;
 }
-
-// JSON has no NaN (AUROC of a one-class split is NaN): numbers that are not finite travel as strings.
-const stringifyNumbers = (_: string, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v);
-const parseNumbers = (_: string, v: unknown) => (v === "NaN" || v === "Infinity" || v === "-Infinity" ? Number(v) : v);
 
 async function toNamedArrays(entries: Iterable<[string, tf.Tensor]>, prefix = ""): Promise<Map<string, NamedArray>> {
   const out = new Map<string, NamedArray>();
@@ -78,7 +68,7 @@ export async function saveCheckpoint(
   await writeDirAtomic(join(root, dir), async (tmp) => {
     await writeFileAtomic(join(tmp, manifest.files.model), encodeSafetensors(weights, { format: CHECKPOINT_FORMAT }));
     await writeFileAtomic(join(tmp, manifest.files.optimizer), encodeSafetensors(moments, { format: CHECKPOINT_FORMAT }));
-    await writeFileAtomic(join(tmp, "checkpoint.json"), JSON.stringify(manifest, stringifyNumbers, 2));
+    await writeManifest(tmp, manifest);
   });
   const pointer: Pointer = { epoch: state.epoch, dir };
   if (isBest) await writeFileAtomic(join(root, "best.json"), JSON.stringify(pointer));
@@ -115,7 +105,7 @@ export async function resolveCheckpoint(path: string, which: "latest" | "best" =
   const isDir = await stat(path).then((s) => s.isDirectory(), () => null);
   if (isDir === null) throw new Error(`no checkpoint at ${path}: the path does not exist`);
   if (!isDir) throw new Error(`no checkpoint at ${path}: not a directory`);
-  if (await stat(join(path, "checkpoint.json")).then(() => true, () => false)) return path;
+  if (await stat(join(path, MANIFEST_FILE)).then(() => true, () => false)) return path;
   const pointer = await readPointer(path, which);
   if (!pointer) throw new Error(`no checkpoint at ${path}: neither checkpoint.json nor ${which}.json is there`);
   return join(path, pointer.dir);
@@ -126,23 +116,8 @@ export async function hasCheckpoint(root: string): Promise<boolean> {
   return (await readPointer(root, "latest").catch(() => null)) !== null;
 }
 
-export async function readManifest(dir: string): Promise<CheckpointManifest> {
-  const file = join(dir, "checkpoint.json");
-  const text = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new Error(`no checkpoint at ${dir}: cannot read ${file} (${e.code ?? e.message})`);
-  });
-  const manifest = JSON.parse(text, parseNumbers) as CheckpointManifest;
-  if (manifest.format !== CHECKPOINT_FORMAT) throw new Error(`${file} is not a memeops checkpoint (format ${String(manifest.format)})`);
-  if (manifest.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
-    throw new Error(`${file} has format version ${manifest.formatVersion}; this trainer reads version ${CHECKPOINT_FORMAT_VERSION}`);
-  }
-  // Checkpoints written before poolerActivation was a setting all used tanh.
-  const config = manifest.architecture?.config as { poolerActivation?: string } | undefined;
-  if (config && typeof config === "object" && config.poolerActivation === undefined) config.poolerActivation = "tanh";
-  // ... and had both streams.
-  if (config && typeof config === "object") Object.assign(config, withModalities(config));
-  return manifest;
-}
+/** The manifest of a training checkpoint: its optimizer and training state besides the weights' architecture. */
+export const readTrainingManifest = (dir: string) => readManifest<CheckpointManifest>(dir);
 
 /** Differences between two JSON-like values, as "path: a != b" lines. */
 function differences(a: unknown, b: unknown, path: string, out: string[]): string[] {
@@ -179,7 +154,7 @@ async function readTensors(dir: string, file: string): Promise<Map<string, Named
 
 /** Loads the weights of the checkpoint in `dir` into `model` (same architecture required). */
 export async function loadModelWeights(model: Model, dir: string): Promise<CheckpointManifest> {
-  const manifest = await readManifest(dir);
+  const manifest = await readTrainingManifest(dir);
   assertSameArchitecture(dir, manifest.architecture, model.architecture);
   const tensors = await readTensors(dir, manifest.files.model);
   const problems: string[] = [];
@@ -214,7 +189,7 @@ export async function loadOptimizerState(optimizer: AdamW, dir: string, manifest
 /** Builds the architecture a checkpoint records and loads its weights (evaluate / predict modes). */
 export async function modelFromCheckpoint(path: string, which: "latest" | "best" = "best"): Promise<{ model: Model; manifest: CheckpointManifest; dir: string }> {
   const dir = await resolveCheckpoint(path, which);
-  const manifest = await readManifest(dir);
+  const manifest = await readTrainingManifest(dir);
   const a = manifest.architecture;
   const model = createModel(a.name, a.size, a.dims, { config: a.config });
   try {

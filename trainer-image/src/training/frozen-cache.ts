@@ -4,7 +4,7 @@
 // stream after its frozen part, and an epoch costs only the trainable part. The cache lives in memory:
 // T x Ht floats (plus (R + 1) x Hv with a frozen visual part) per sample, e.g. 64 x 384 x 4 B = 98 KB.
 import * as tf from "@tensorflow/tfjs";
-import type { Batch, BatchOptions, BatchSource, Dims } from "./batch.ts";
+import type { Batch, BatchOptions, BatchSource, Dims } from "../common/batch.ts";
 import type { Model } from "../models/model.ts";
 import { disposeInputs, toModelInputs } from "../models/layers/inputs.ts";
 

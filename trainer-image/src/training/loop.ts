@@ -6,13 +6,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { TrainingSpec } from "../../../api/v1alpha1/spec.ts";
 import type { EpochMetrics } from "../../../api/v1alpha1/status.ts";
-import type { BatchSource } from "./batch.ts";
+import type { BatchSource } from "../common/batch.ts";
 import type { FrozenLayers, Model } from "../models/model.ts";
 import { FrozenOutputSource, withFrozenOutputs } from "./frozen-cache.ts";
 import { AdamW, ADAMW_DEFAULTS } from "./adamw.ts";
 import { learningRateAt } from "./schedule.ts";
 import { trainStep } from "./step.ts";
-import { deriveSeed } from "./rng.ts";
+import { deriveSeed } from "../common/rng.ts";
 import { initialEarlyStopping, observe, shouldStop, type EarlyStoppingState } from "./early-stopping.ts";
 import {
   hasCheckpoint, loadModelWeights, loadOptimizerState, resolveCheckpoint, saveCheckpoint,

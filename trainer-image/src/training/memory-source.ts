@@ -1,6 +1,6 @@
 // A BatchSource over arrays held in memory: for tests, benchmarks and small toy sets.
-import type { Batch, BatchOptions, BatchSource, Dims } from "./batch.ts";
-import { permutation } from "./rng.ts";
+import type { Batch, BatchOptions, BatchSource, Dims } from "../common/batch.ts";
+import { permutation } from "../common/rng.ts";
 
 /** All samples of a split as one big Batch (B = number of samples). */
 export class InMemoryBatchSource implements BatchSource {

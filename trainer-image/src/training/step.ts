@@ -1,11 +1,11 @@
 // One optimisation step: forward with dropout, loss, gradients of every trainable weight, global-norm clip, AdamW.
 import * as tf from "@tensorflow/tfjs";
-import type { Batch, Dims } from "./batch.ts";
+import type { Batch, Dims } from "../common/batch.ts";
 import type { Model } from "../models/model.ts";
 import { toModelInputs, disposeInputs } from "../models/layers/inputs.ts";
 import { ForwardContext } from "../models/layers/context.ts";
 import { paramNameOf } from "../models/layers/params.ts";
-import { lossFn, type LossSpec } from "./losses.ts";
+import { lossFn, type LossSpec } from "../common/losses.ts";
 import { clipByGlobalNorm, type Grads } from "./grad-clip.ts";
 import type { AdamW } from "./adamw.ts";
 

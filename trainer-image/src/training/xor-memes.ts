@@ -5,9 +5,9 @@
 // the background, the shape's place and the sentence, and take every (visual, textual) combination: each
 // attribute alone agrees with the label half of the time, so only a model that fuses both modalities can beat
 // chance. The learning proof trains on the real generator instead (test/unit/training/learning-proof.test.ts).
-import type { Batch, Dims } from "./batch.ts";
+import type { Batch, Dims } from "../common/batch.ts";
 import { InMemoryBatchSource } from "./memory-source.ts";
-import { mulberry32 } from "./rng.ts";
+import { mulberry32 } from "../common/rng.ts";
 
 export const XOR_DIMS: Dims = { T: 16, R: 16, D: 12 };
 const CLS = 101;

@@ -2,10 +2,10 @@
 // is touched, and an incomplete load (unexpected, wrong-shaped or missing tensors) is an error unless the caller
 // allows a partial one; then the report says exactly which parameters kept their initial values.
 import * as tf from "@tensorflow/tfjs";
-import type { Model, PoolerActivation } from "../models/model.ts";
-import { poolerActivationOf, withModalities } from "../models/layers/vilbert-backbone.ts";
+import type { Model } from "../models/model.ts";
+import { withLegacyDefaults } from "../checkpoint/manifest.ts";
 import { layoutFor } from "./layouts/index.ts";
-import { count, loadProblems, planLoad, type LoadReport } from "./plan.ts";
+import { count, loadProblems, planLoad, type LoadReport } from "./load-plan.ts";
 import type { CheckpointFile } from "./tensors.ts";
 
 export class WeightsLoadError extends Error {
@@ -23,15 +23,6 @@ export function planFor(model: Model, file: CheckpointFile): LoadReport {
   return planLoad(file, layoutFor(file, model.architecture.name), { label: modelLabel(model), shapes, poolerActivation: model.poolerActivation });
 }
 
-/** A config with its pooler activation and modalities spelled out: one recorded before those settings existed
- * reads as tanh and both streams. */
-function withPoolerActivation(config: unknown): unknown {
-  if (typeof config !== "object" || config === null) return config;
-  const c = config as Record<string, unknown>;
-  const { poolerActivation: _, ...rest } = c;
-  return withModalities({ ...rest, poolerActivation: poolerActivationOf(c as { poolerActivation?: PoolerActivation }) });
-}
-
 /** A memeops checkpoint holds one architecture's weights: only that architecture (any T and R) can take them. */
 function checkMemeopsArchitecture(model: Model, file: CheckpointFile): void {
   const saved = file.architecture;
@@ -39,7 +30,7 @@ function checkMemeopsArchitecture(model: Model, file: CheckpointFile): void {
   const mine = model.architecture;
   const diffs: string[] = [];
   if (saved.name !== mine.name) diffs.push(`model ${saved.name} != ${mine.name}`);
-  const [a, b] = [withPoolerActivation(saved.config), withPoolerActivation(mine.config)] as Record<string, unknown>[];
+  const [a, b] = [withLegacyDefaults(saved.config), withLegacyDefaults(mine.config)] as unknown as Record<string, unknown>[];
   const keys = [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])];
   const differing = keys.filter((k) => JSON.stringify(a?.[k]) !== JSON.stringify(b?.[k]));
   if (differing.length || JSON.stringify(a) !== JSON.stringify(b)) {

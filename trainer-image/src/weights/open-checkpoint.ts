@@ -5,55 +5,16 @@
 //   u64 header length + "{"            safetensors
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeSafetensors } from "../training/safetensors.ts";
-import { readManifest, resolveCheckpoint } from "../training/checkpoint.ts";
+import { readSafetensors } from "../checkpoint/safetensors.ts";
+import { resolveCheckpoint } from "../training/checkpoint.ts";
+import { readManifest } from "../checkpoint/manifest.ts";
 import { isLegacyTorch, isZip, readTorchLegacy, readTorchZip } from "./torch-file.ts";
-import { numel, type CheckpointFile, type SourceTensor } from "./tensors.ts";
+import type { CheckpointFile, SourceTensor } from "./tensors.ts";
 
-/** One tensor of a safetensors file as a file of its own, for the project's decoder (F16, BF16). */
-function singleTensorFile(name: string, dtype: string, shape: number[], bytes: Buffer): Buffer {
-  const json = Buffer.from(JSON.stringify({ [name]: { dtype, shape, data_offsets: [0, bytes.length] } }), "utf8");
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(json.length));
-  return Buffer.concat([length, json, bytes]);
-}
-
-/**
- * safetensors: checks every tensor lies inside the file (a truncated download is named as such) and decodes each
- * tensor when read: F32 by copying its bytes (the bulk of a checkpoint, ~10x faster than value by value), F16 and
- * BF16 with the project's decoder (training/safetensors.ts). Integer tensors (a position_ids buffer) are listed only.
- */
+/** A safetensors file's tensors, through the one reader (checkpoint/safetensors.ts). */
 export function readSafetensorsFile(buf: Buffer, path: string): CheckpointFile {
-  if (buf.length < 8) throw new Error(`${path}: too short for a safetensors file: the file is truncated`);
-  const headerLength = Number(buf.readBigUInt64LE(0));
-  if (8 + headerLength > buf.length) throw new Error(`${path}: the safetensors header runs past the end of the file: the file is truncated`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  try {
-    header = JSON.parse(buf.subarray(8, 8 + headerLength).toString("utf8"));
-  } catch (e) {
-    throw new Error(`${path}: unreadable safetensors header (${(e as Error).message})`);
-  }
-  const data = buf.subarray(8 + headerLength);
   const tensors = new Map<string, SourceTensor>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === "__metadata__") continue;
-    const { dtype, shape, data_offsets: [begin, end] = [NaN, NaN] } = entry;
-    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin > end || end > data.length) {
-      throw new Error(`${path}: tensor ${name} spans data bytes ${begin}..${end}, the file has ${data.length}: the file is truncated`);
-    }
-    const bytes = data.subarray(begin, end);
-    const read = (): Float32Array => {
-      if (dtype === "F32") {
-        if (bytes.length !== numel(shape) * 4) throw new Error(`${path}: ${name} has ${bytes.length} bytes for ${numel(shape)} F32 values`);
-        const out = new Float32Array(numel(shape));
-        new Uint8Array(out.buffer).set(bytes);
-        return out;
-      }
-      if (dtype === "F16" || dtype === "BF16") return decodeSafetensors(singleTensorFile(name, dtype, shape, bytes), path).tensors.get(name)!.data;
-      throw new Error(`${path}: tensor ${name} has dtype ${dtype}; only float tensors are weights`);
-    };
-    tensors.set(name, { name, dtype, shape, read });
-  }
+  for (const [name, e] of readSafetensors(buf, path).entries) tensors.set(name, { name, dtype: e.dtype, shape: e.shape, read: e.read });
   return { path, format: "safetensors", tensors, notes: [] };
 }
 

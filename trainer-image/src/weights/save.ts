@@ -3,10 +3,10 @@
 // is accepted. It is weights-only: no optimizer state and no history; `converted` says where the weights came from.
 import { join } from "node:path";
 import type { Model } from "../models/model.ts";
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION } from "../training/checkpoint.ts";
-import { encodeSafetensors, type NamedArray } from "../training/safetensors.ts";
-import { writeDirAtomic, writeFileAtomic } from "../training/atomic-write.ts";
-import { count, notLoaded, type LoadReport } from "./plan.ts";
+import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, writeManifest, type ManifestBase } from "../checkpoint/manifest.ts";
+import { encodeSafetensors, type NamedArray } from "../checkpoint/safetensors.ts";
+import { writeDirAtomic, writeFileAtomic } from "../common/atomic-write.ts";
+import { count, notLoaded, type LoadReport } from "./load-plan.ts";
 
 export interface ConvertedFrom {
   file: string;
@@ -14,10 +14,15 @@ export interface ConvertedFrom {
   layout: string;
 }
 
+/** The manifest of a converted checkpoint: weights only, and where they came from. */
+export interface ConvertedManifest extends ManifestBase {
+  converted: ConvertedFrom & { loaded: number; notLoaded: { name: string; status: string; reason?: string | undefined }[]; poolers: LoadReport["poolers"]; warnings: LoadReport["warnings"] };
+}
+
 export async function saveWeightsCheckpoint(dir: string, model: Model, from: ConvertedFrom, report: LoadReport): Promise<void> {
   const weights = new Map<string, NamedArray>();
   for (const [name, v] of model.params.variables) weights.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
-  const manifest = {
+  const manifest: ConvertedManifest = {
     format: CHECKPOINT_FORMAT,
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     architecture: model.architecture,
@@ -35,6 +40,6 @@ export async function saveWeightsCheckpoint(dir: string, model: Model, from: Con
   };
   await writeDirAtomic(dir, async (tmp) => {
     await writeFileAtomic(join(tmp, "model.safetensors"), encodeSafetensors(weights, { format: CHECKPOINT_FORMAT, converted_from: from.file }));
-    await writeFileAtomic(join(tmp, "checkpoint.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeManifest(tmp, manifest);
   });
 }

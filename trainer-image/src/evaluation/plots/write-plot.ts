@@ -2,7 +2,7 @@
 // that cannot be rendered is a note, never a failed run.
 import sharp from "sharp";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../training/atomic-write.ts";
+import { writeFileAtomic } from "../../common/atomic-write.ts";
 
 export interface PlotFiles {
   name: string;

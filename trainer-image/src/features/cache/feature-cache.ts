@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../models-io/atomic-file.ts";
+import { writeFileAtomic } from "../../common/atomic-write.ts";
 import type { CountedRegionFeatures } from "../region-count.ts";
 import { decodeFeatures, encodeFeatures } from "./feature-file.ts";
 
@@ -53,6 +53,6 @@ export class FeatureCache {
       await mkdir(shard, { recursive: true });
       this.shards.add(shard);
     }
-    await writeFileAtomic(this.pathOf(key), (file) => file.writeFile(encodeFeatures(value)));
+    await writeFileAtomic(this.pathOf(key), encodeFeatures(value));
   }
 }

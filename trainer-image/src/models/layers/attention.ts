@@ -2,7 +2,9 @@
 // `mask` is additive ([B, 1, 1, L]: 0 for real keys, -10000 for padding), built from the batch outside the
 // gradient path.
 import * as tf from "@tensorflow/tfjs";
-import { Dense, LayerNorm, dropout, dropoutMask, layerNormForward, layerNormGrads } from "./dense.ts";
+import { Dense } from "./dense.ts";
+import { LayerNorm, layerNormForward, layerNormGrads } from "./layer-norm.ts";
+import { dropout, dropoutMask } from "./dropout.ts";
 import { linear, linearForward, linearGrads, matMul, swapLast } from "./kernels.ts";
 import type { ParamStore } from "./params.ts";
 import type { ForwardContext } from "./context.ts";

@@ -1,5 +1,5 @@
 // What a forward pass needs besides its inputs: whether it trains (dropout on) and where dropout seeds come from.
-import { deriveSeed } from "../../training/rng.ts";
+import { deriveSeed } from "../../common/rng.ts";
 
 export class ForwardContext {
   private calls = 0;

@@ -4,7 +4,9 @@
 //  LayerNorm, dropout. `featureNorm` adds a LayerNorm on the feature projection before the sum (the hf variant).
 import * as tf from "@tensorflow/tfjs";
 import type { ParamStore } from "./params.ts";
-import { Dense, LayerNorm, dropout } from "./dense.ts";
+import { Dense } from "./dense.ts";
+import { LayerNorm } from "./layer-norm.ts";
+import { dropout } from "./dropout.ts";
 import { embeddingLookup } from "./kernels.ts";
 import type { ForwardContext } from "./context.ts";
 

@@ -4,7 +4,7 @@
 //  - a whole-image region is prepended to the visual stream, as ViLBERT's data loaders do: the mean of the real
 //    regions' features with the box (0, 0, 1, 1, 1). The visual pooler reads this position.
 import * as tf from "@tensorflow/tfjs";
-import type { Batch, Dims } from "../../training/batch.ts";
+import type { Batch, Dims } from "../../common/batch.ts";
 
 export const MASKED = -10000;
 

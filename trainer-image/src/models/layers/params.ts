@@ -2,7 +2,7 @@
 // `.kernel` for dense weights stored [in, out], i.e. transposed from PyTorch's `.weight` [out, in]).
 // Initialisation is seeded per name, so a weight's initial value depends only on (seed, name, shape).
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed, hashString } from "../../training/rng.ts";
+import { deriveSeed, hashString } from "../../common/rng.ts";
 
 let nextVariableId = 0;
 

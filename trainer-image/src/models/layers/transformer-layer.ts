@@ -2,7 +2,8 @@
 // LayerNorm. Used by both streams (text `bert.encoder.layer.i`, visual `bert.encoder.v_layer.i`).
 import type * as tf from "@tensorflow/tfjs";
 import { SelfAttention, ResidualOutput } from "./attention.ts";
-import { Dense, gelu } from "./dense.ts";
+import { Dense } from "./dense.ts";
+import { gelu } from "./gelu.ts";
 import type { ParamStore } from "./params.ts";
 import type { ForwardContext } from "./context.ts";
 

@@ -4,8 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Agent, request } from "undici";
-import { REPORT_PATH } from "./server.ts";
-import { terminationMessage, type ProgressReport, type ResultReport } from "./messages.ts";
+import { REPORT_PATH, terminationMessage, type ProgressReport, type ResultReport } from "../../../api/contract/reports.ts";
 
 export interface ReporterOptions {
   url?: string;

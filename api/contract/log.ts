@@ -1,7 +1,6 @@
 // Structured JSON logs for the operator and the trainer, one module for both: one object per line (time, level, msg,
-// then fields), fields instead of prose, never a secret (callers pass names, not values). It lives here because
-// both images copy operator/ (the trainer already imports operator/reporting), while the operator image need not
-// carry trainer-image/src.
+// then fields), fields instead of prose, never a secret (callers pass names, not values). The JSON-line format is part
+// of the operator-trainer contract: log collectors parse both processes' lines the same way.
 export type Fields = Record<string, unknown>;
 
 export interface Logger {

@@ -4,8 +4,11 @@ import { z } from "zod";
 import {
   checkResult, epochMetrics, MAX_EPOCH_HISTORY, testResults,
   type EpochMetrics, type MemeExperimentStatus, type ReportedEpochMetrics, type ReportedTestResults, type TestResults,
-} from "../../api/v1alpha1/status.ts";
-import { STAGES } from "../../trainer-image/src/stages/plan.ts";
+} from "../v1alpha1/status.ts";
+import { STAGES } from "./stages.ts";
+
+/** Where the operator takes reports (POST, with the pod's projected token as the bearer). */
+export const REPORT_PATH = "/v1/report";
 
 export const progressReport = z.strictObject({
   kind: z.literal("progress"),

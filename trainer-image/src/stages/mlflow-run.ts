@@ -6,9 +6,11 @@ import { pathToFileURL } from "node:url";
 import type { MemeExperiment } from "../../../api/v1alpha1/memeexperiment.ts";
 import type { MemeExperimentSpec } from "../../../api/v1alpha1/spec.ts";
 import type { CheckResult, EpochMetrics, TestResults } from "../../../api/v1alpha1/status.ts";
+import { mlflowExperimentName } from "../../../api/contract/mlflow.ts";
 import {
-  createBackend, EPOCH_METRIC, PARAM, RunTracker, type Logger, type RunTrackerOptions,
+  createBackend, EPOCH_METRIC, PARAM, RunTracker, type RunTrackerOptions,
 } from "../../../tracking/index.ts";
+import type { Logger } from "../../../api/contract/log.ts";
 import { credentialsFromEnv } from "../../../tracking/mlflow/auth.ts";
 import { readPreparedManifest } from "../data/prepared.ts";
 
@@ -59,7 +61,7 @@ export function createRunTracker(
   });
   const { env: _env, ...trackerOptions } = o;
   return new RunTracker(backend, {
-    experimentName: experiment.spec.tracking.experimentName ?? "memeops",
+    experimentName: mlflowExperimentName(experiment.metadata, experiment.spec),
     runName: experiment.metadata.name,
     tags: { "memeops.io/experiment": experiment.metadata.name, "memeops.io/mode": experiment.spec.mode, "mlflow.source.type": "LOCAL" },
   }, trackerOptions);

@@ -18,30 +18,15 @@ import type { Model } from "../models/model.ts";
 import type { Log } from "../data/log.ts";
 import { resolveHfToken } from "../data/hf-token.ts";
 import { fetchModelFile } from "../models-io/fetch-model.ts";
-import { writeFileAtomic } from "../training/atomic-write.ts";
+import { writeFileAtomic } from "../common/atomic-write.ts";
 import { openCheckpoint } from "../weights/open-checkpoint.ts";
 import { loadInto, WeightsLoadError } from "../weights/load.ts";
-import { count, notLoaded, summaryLine, type LoadReport } from "../weights/plan.ts";
+import { count, notLoaded, summaryLine, type LoadReport } from "../weights/load-plan.ts";
 import { groupNames } from "../weights/name-groups.ts";
 
 type InitialWeights = NonNullable<ModelSpec["initialWeights"]>;
 
 export const runsDir = (env: NodeJS.ProcessEnv = process.env) => env.MEMEOPS_RUNS_DIR ?? ".memeops/runs";
-
-/** Evaluate / predict modes: the memeops checkpoint directory of initialWeights (a trained model, not a published file). */
-export async function resolveInitialWeights(w: InitialWeights, _workDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  if (!w.uri) return experimentCheckpoints(w.fromExperiment!, env);
-  if (!w.uri.startsWith("file://") && /^[a-z][a-z0-9+.-]*:\/\//i.test(w.uri)) {
-    throw new Error(`model.initialWeights.uri ${w.uri}: memeops run reads local checkpoint directories only; ` +
-      "download it and give its path");
-  }
-  const path = w.uri.startsWith("file://") ? fileURLToPath(w.uri) : resolve(w.uri);
-  if (await stat(path).then((s) => s.isFile(), () => false)) {
-    throw new Error(`model.initialWeights.uri ${w.uri}: evaluate and predict need a trained memeops checkpoint directory; ` +
-      "a published checkpoint file has no hateful-memes head: train from it (mode: train), or convert it with `memeops weights convert`");
-  }
-  return path;
-}
 
 async function experimentCheckpoints(name: string, env: NodeJS.ProcessEnv): Promise<string> {
   const path = resolve(join(runsDir(env), name, "checkpoints"));
@@ -74,17 +59,26 @@ export interface WeightsLocation {
 export interface LocateOptions {
   workDir: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Evaluate and predict: only a trained memeops checkpoint directory on this machine will do (a published file has
+   * no hateful-memes head; nothing is downloaded); a missing one is left to the checkpoint reader to name.
+   */
+  trainedCheckpoint?: boolean;
   /** where downloads are kept between runs; default MEMEOPS_CACHE_DIR/weights, else WORKDIR/cache/weights */
   cacheDir?: string;
 }
 
-/** Where the initial weights are on this machine, downloading them first when remote. */
+/**
+ * Where the initial weights are on this machine, downloading them first when remote (train mode); with
+ * trainedCheckpoint, the memeops checkpoint directory evaluate and predict read.
+ */
 export async function locateInitialWeights(w: InitialWeights, opts: LocateOptions): Promise<WeightsLocation> {
   const env = opts.env ?? process.env;
   if (!w.uri) {
-    if (w.sha256) throw new Error("model.initialWeights.sha256 pins a file; fromExperiment names a checkpoint directory");
+    if (w.sha256 && !opts.trainedCheckpoint) throw new Error("model.initialWeights.sha256 pins a file; fromExperiment names a checkpoint directory");
     return { uri: `fromExperiment:${w.fromExperiment}`, path: await experimentCheckpoints(w.fromExperiment!, env) };
   }
+  if (opts.trainedCheckpoint) return { uri: w.uri, path: await trainedCheckpointDir(w.uri) };
   const target = w.uri.startsWith("hf://") ? hubUrl(w.uri) : /^[a-z][a-z0-9+.-]*:\/\//i.test(w.uri) ? w.uri : resolve(w.uri);
   if (!/^https?:\/\//i.test(target)) {
     const path = target.startsWith("file://") ? fileURLToPath(target) : target;
@@ -104,6 +98,19 @@ export async function locateInitialWeights(w: InitialWeights, opts: LocateOption
     throw new Error(`model.initialWeights.uri ${w.uri}: ${e.message}; refusing to start from random weights`);
   });
   return { uri: w.uri, path: file.path, sha256: file.sha256 };
+}
+
+async function trainedCheckpointDir(uri: string): Promise<string> {
+  if (!uri.startsWith("file://") && /^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
+    throw new Error(`model.initialWeights.uri ${uri}: memeops run reads local checkpoint directories only; ` +
+      "download it and give its path");
+  }
+  const path = uri.startsWith("file://") ? fileURLToPath(uri) : resolve(uri);
+  if (await stat(path).then((s) => s.isFile(), () => false)) {
+    throw new Error(`model.initialWeights.uri ${uri}: evaluate and predict need a trained memeops checkpoint directory; ` +
+      "a published checkpoint file has no hateful-memes head: train from it (mode: train), or convert it with `memeops weights convert`");
+  }
+  return path;
 }
 
 export interface InitialWeightsLoad extends WeightsLocation {

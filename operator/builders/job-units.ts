@@ -2,7 +2,7 @@
 // with a PersistentVolumeClaim they survive between Jobs, so each stage gets its own Job (retried and reported on its
 // own); without one that directory is an emptyDir, which dies with the pod, so ALL stages run in ONE Job ("run").
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
-import { stagesFor, type Stage } from "../../trainer-image/src/stages/plan.ts";
+import { stagesFor, type Stage } from "../../api/contract/stages.ts";
 
 export interface JobUnit {
   /** Job name suffix and status.jobs[].stage: a stage name, or "run" for the all-stages Job */

@@ -1,5 +1,5 @@
 // Which stages an experiment runs, in order: a pure function of the spec, shared by `memeops run` and the operator.
-import type { MemeExperimentSpec } from "../../../api/v1alpha1/spec.ts";
+import type { MemeExperimentSpec } from "../v1alpha1/spec.ts";
 
 export const STAGES = ["prepare", "train", "evaluate", "predict"] as const;
 export type Stage = (typeof STAGES)[number];

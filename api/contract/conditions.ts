@@ -1,0 +1,14 @@
+// The condition types of status.conditions: part of the API, since users wait on them (`kubectl wait
+// --for=condition=Succeeded`) and alert on them; the operator's status computation sets them.
+export const CONDITION = {
+  ready: "Ready",
+  running: "Running",
+  succeeded: "Succeeded",
+  failed: "Failed",
+  suspended: "Suspended",
+  waitingForDependency: "WaitingForDependency",
+  invalidSpec: "InvalidSpec",
+  trackingReady: "TrackingReady",
+} as const;
+
+export type ConditionType = (typeof CONDITION)[keyof typeof CONDITION];
