@@ -16,6 +16,8 @@ export interface TrainStageOptions {
   resume?: boolean;
   log?: Log;
   onEvent?: (e: TrainEvent) => void;
+  /** MEMEOPS_CACHE_DIR: frozen parts' outputs are kept in its frozen-outputs/ (default WORKDIR/cache/frozen-outputs) */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface TrainStageResult {
@@ -49,8 +51,10 @@ export async function runTrainStage(spec: MemeExperimentSpec, opts: TrainStageOp
       `${trainable < parameters ? `, ${trainable.toLocaleString("en-US")} trainable (training.freeze)` : ""}; ` +
       `train ${trainSplit.size}, validation ${validation.size}; T=${dims.T} R=${dims.R} D=${dims.D}`);
     const checkpointDir = join(opts.workDir, "checkpoints");
+    const env = opts.env ?? process.env;
+    const frozenCacheDir = env.MEMEOPS_CACHE_DIR ? join(env.MEMEOPS_CACHE_DIR, "frozen-outputs") : join(opts.workDir, "cache", "frozen-outputs");
     const result = await train({
-      model, training: spec.training, train: trainSplit, validation, checkpointDir,
+      model, training: spec.training, train: trainSplit, validation, checkpointDir, frozenCacheDir,
       resume: opts.resume ?? false, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     });
     return { model, result, checkpointDir, parameters, ...(weights ? { weights } : {}) };
