@@ -55,7 +55,14 @@ export async function runTrainStage(spec: MemeExperimentSpec, opts: TrainStageOp
     const frozenCacheDir = env.MEMEOPS_CACHE_DIR ? join(env.MEMEOPS_CACHE_DIR, "frozen-outputs") : join(opts.workDir, "cache", "frozen-outputs");
     const result = await train({
       model, training: spec.training, train: trainSplit, validation, checkpointDir, frozenCacheDir,
-      resume: opts.resume ?? false, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      resume: opts.resume ?? false,
+      onEvent: (e) => {
+        if (e.type === "frozen_cache") {
+          opts.log?.(`training.freeze: frozen parts' outputs for ${e.samples} samples ${e.fromDisk ? "read from" : "computed and kept in"} ` +
+            `${frozenCacheDir} in ${e.seconds.toFixed(1)} s (${(e.bytes / 2 ** 20).toFixed(0)} MiB in memory)`);
+        }
+        opts.onEvent?.(e);
+      },
     });
     return { model, result, checkpointDir, parameters, ...(weights ? { weights } : {}) };
   } catch (e) {
