@@ -3,6 +3,8 @@
 // features (EfficientNet-Lite0's 7x7 grid). With freeze, the frozen parts' outputs are cached first (their time and
 // rate are printed apart: they run once per sample, not once per epoch), then steps run on the cached batches.
 //   npx tsx bench/freeze-speed.ts [steps=6] [batch=32] [only=LABEL-SUBSTRING]
+// MEMEOPS_BACKEND=tensorflow runs it on native TensorFlow (test/tfjs-node/install.sh), whose kernels use both cores:
+// there the CPU-time rate counts both threads' time.
 // Per line: the trainable / total parameters, the step rate (after 1 warm-up step) per second of this process's CPU
 // time and of wall time, the cache's rate, and what one epoch of HarMeme's 3,013 training memes would take at the
 // CPU-time rate. wasm runs on one thread, so on an idle machine wall time ~ CPU time; on a shared one the CPU-time
@@ -62,7 +64,7 @@ const CASES: Case[] = [
 ];
 
 async function main() {
-  await selectBackend({ candidates: ["wasm"] });
+  await selectBackend({ candidates: [process.env.MEMEOPS_BACKEND === "tensorflow" ? "tensorflow" : "wasm"] });
   console.log(`backend ${tf.getBackend()}; T=${DIMS.T} R=${DIMS.R} D=${DIMS.D}; batch ${batchSize}; ${steps} timed steps after 1 warm-up`);
   for (const c of CASES.filter((k) => !only || k.label.includes(only))) {
     const model = createModel("vilbert_facebook", "minilm", DIMS, { seed: 1, modalities: c.modalities });

@@ -4,9 +4,9 @@
 // stream after its frozen part, and an epoch costs only the trainable part. In memory it takes T x Ht floats per
 // sample (plus (R + 1) x Hv with a frozen visual part), e.g. 64 x 384 x 4 B = 98 KB.
 // With a directory, the outputs are also kept on disk under a key made of everything they depend on (the frozen
-// weights' values, which parts are frozen, the dims, and every sample's id and inputs of the frozen streams), so
-// runs that share the frozen weights and data (seeds, text-only and fused models from one pretrained file) compute
-// them once; a changed weight or sample is a new key, never a stale hit.
+// weights' values, which parts are frozen, the dims, the backend, and every sample's id and inputs of the frozen
+// streams), so runs that share the frozen weights and data (seeds, text-only and fused models from one pretrained
+// file) compute them once; a changed weight or sample is a new key, never a stale hit.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -116,7 +116,8 @@ function compute(model: Model, source: BatchSource, batchSize: number): { text: 
 function cacheKey(model: Model, source: BatchSource, batchSize: number): string {
   type Bytes = ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
   const view = (a: Bytes) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const weights = createHash("sha256").update(`${FORMAT}\n${JSON.stringify(model.frozen)}\n${JSON.stringify(source.dims)}\n`);
+  // the backend too: wasm and native TensorFlow round differently, and a run should read what its backend computes
+  const weights = createHash("sha256").update(`${FORMAT}\n${tf.getBackend()}\n${JSON.stringify(model.frozen)}\n${JSON.stringify(source.dims)}\n`);
   const frozen = [...model.params.variables].filter(([, v]) => !v.trainable).sort(([a], [b]) => (a < b ? -1 : 1));
   for (const [name, v] of frozen) weights.update(`${paramNameOf(name)} ${v.shape.join("x")}\n`).update(view(v.dataSync() as Float32Array));
   // one hash per input array, each fed sample after sample: batch boundaries leave no trace
