@@ -55,12 +55,12 @@ const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math
 
 describe("training.freeze", () => {
   for (const name of ["vilbert_facebook", "vilbert_hf"] as const) {
-    it(`${name}: cached frozen outputs give the same loss and gradients as running the frozen layers`, () => {
+    it(`${name}: cached frozen outputs give the same loss and gradients as running the frozen layers`, async () => {
       const m = build(name);
       m.freeze({ text: 2, visual: 1 });
       const batch = batchOf(8, 5);
       const direct = lossAndGrads(m, batch);
-      const cached = [...FrozenOutputSource.build(m, xorMemes({ n: 8, seed: 5 }), 3).batches(8, {})][0]!;
+      const cached = [...(await FrozenOutputSource.build(m, xorMemes({ n: 8, seed: 5 }), 3)).batches(8, {})][0]!;
       expect(cached.textHidden!.length).toBe(8 * XOR_DIMS.T * 32);
       expect(cached.visualHidden!.length).toBe(8 * (XOR_DIMS.R + 1) * 32);
       const fromCache = lossAndGrads(m, cached);
@@ -75,7 +75,7 @@ describe("training.freeze", () => {
       // the comparison can fail: a cache made by other frozen weights gives another loss
       const other = build(name, 4);
       other.freeze({ text: 2, visual: 1 });
-      const foreign = [...FrozenOutputSource.build(other, xorMemes({ n: 8, seed: 5 }), 8).batches(8, {})][0]!;
+      const foreign = [...(await FrozenOutputSource.build(other, xorMemes({ n: 8, seed: 5 }), 8)).batches(8, {})][0]!;
       expect(Math.abs(lossAndGrads(m, foreign).loss - direct.loss)).toBeGreaterThan(1e-4);
     });
   }
@@ -107,6 +107,34 @@ describe("training.freeze", () => {
       const epoch = (await readdir(dir)).find((d) => d.startsWith("epoch-"))!;
       const manifest = JSON.parse(await readFile(join(dir, epoch, "checkpoint.json"), "utf8"));
       expect(manifest.frozen).toEqual({ text: 1, visual: null });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the disk cache: a second build reads the same values; other frozen weights or inputs are another key", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "memeops-frozen-cache-"));
+    try {
+      const m = build();
+      m.freeze({ text: 2, visual: null });
+      const split = () => xorMemes({ n: 12, seed: 6 });
+      const first = await FrozenOutputSource.build(m, split(), 5, dir);
+      const again = await FrozenOutputSource.build(m, split(), 4, dir);
+      expect([first.fromDisk, again.fromDisk]).toEqual([false, true]);
+      const values = (s: FrozenOutputSource) => [...s.batches(12, {})][0]!.textHidden!;
+      expect(maxDiff(values(first), values(again))).toBe(0);
+      expect((await readdir(dir)).length).toBe(2); // the values and their description
+      // another sample set, or a changed frozen weight: computed afresh
+      expect((await FrozenOutputSource.build(m, xorMemes({ n: 12, seed: 7 }), 4, dir)).fromDisk).toBe(false);
+      const word = m.params.variables.get("bert.embeddings.word_embeddings.weight")!;
+      tf.tidy(() => word.assign(word.mul(1.01)));
+      const changed = await FrozenOutputSource.build(m, split(), 4, dir);
+      expect(changed.fromDisk).toBe(false);
+      expect(maxDiff(values(changed), values(first))).toBeGreaterThan(1e-4);
+      // a trainable weight is not part of the key: still a hit
+      const head = m.params.variables.get("classifier.dense.kernel")!;
+      tf.tidy(() => head.assign(head.mul(2)));
+      expect((await FrozenOutputSource.build(m, split(), 4, dir)).fromDisk).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

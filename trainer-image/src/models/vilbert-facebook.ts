@@ -10,9 +10,12 @@
 // The head follows the original project (FIELD-NOTES: "head 2048 -> 1024 -> 2"), not the multi-task release's
 // elementwise-product fusion (that one is vilbert_hf's). `small` and `tiny` are CPU-sized presets. `minilm` has the
 // text stream of all-MiniLM-L6-v2 (6 layers, 384, 12 heads, FFN 1536, 512 positions, bert-base-uncased's vocabulary),
-// so sentence-transformers' model.safetensors loads into it; its co-attention layers sit on the last two text
-// layers (after text layers 0-3 and 4; layer 5 runs last), as ViLBERT places them on BERT-base's last six, and the
-// visual stream and co-attention are CPU-sized. A one-modality model's head reads its one pooled vector (biHidden).
+// so sentence-transformers' model.safetensors loads into it, and CPU-sized rest: its one co-attention layer sits on
+// the LAST text layer (ViLBERT puts its six on BERT-base's last six), so the whole pretrained text stream can be
+// frozen and cached (training.freeze.textLayers 6) and a step trains only the co-attention layer, the 2-layer
+// 128-wide visual stream, the poolers and the head; the co-attention FFN is 512 wide, not MiniLM's 1536, because
+// the text side's FFN is most of its cost (bench/freeze-speed.ts). A one-modality model's head reads its one
+// pooled vector (biHidden).
 import * as tf from "@tensorflow/tfjs";
 import { ParamStore } from "./layers/params.ts";
 import { ViLBERTBackbone, initializerRange, poolerActivationOf, withModalities, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
@@ -70,11 +73,11 @@ export const PRESETS: Record<ModelSize, FacebookViLBERTConfig> = {
     ...BERT_VOCAB,
     initializerRange: 0.02, // all-MiniLM-L6-v2's initializer_range, for the parts its file does not hold
     text: stream(6, 384, 12, 1536),
-    visual: stream(2, 256, 4, 512),
-    bi: { biHidden: 256, biHeads: 4, attentionDropout: 0.1 },
-    tBiattentionId: [4, 5],
-    vBiattentionId: [0, 1],
-    headHidden: 256,
+    visual: stream(2, 128, 4, 256),
+    bi: { biHidden: 128, biHeads: 4, attentionDropout: 0.1, intermediate: 512 },
+    tBiattentionId: [6],
+    vBiattentionId: [1],
+    headHidden: 128,
     headDropout: 0.1,
   },
 };

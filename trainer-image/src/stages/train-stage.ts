@@ -16,6 +16,8 @@ export interface TrainStageOptions {
   resume?: boolean;
   log?: Log;
   onEvent?: (e: TrainEvent) => void;
+  /** MEMEOPS_CACHE_DIR: frozen parts' outputs are kept in its frozen-outputs/ (default WORKDIR/cache/frozen-outputs) */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface TrainStageResult {
@@ -49,9 +51,18 @@ export async function runTrainStage(spec: MemeExperimentSpec, opts: TrainStageOp
       `${trainable < parameters ? `, ${trainable.toLocaleString("en-US")} trainable (training.freeze)` : ""}; ` +
       `train ${trainSplit.size}, validation ${validation.size}; T=${dims.T} R=${dims.R} D=${dims.D}`);
     const checkpointDir = join(opts.workDir, "checkpoints");
+    const env = opts.env ?? process.env;
+    const frozenCacheDir = env.MEMEOPS_CACHE_DIR ? join(env.MEMEOPS_CACHE_DIR, "frozen-outputs") : join(opts.workDir, "cache", "frozen-outputs");
     const result = await train({
-      model, training: spec.training, train: trainSplit, validation, checkpointDir,
-      resume: opts.resume ?? false, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      model, training: spec.training, train: trainSplit, validation, checkpointDir, frozenCacheDir,
+      resume: opts.resume ?? false,
+      onEvent: (e) => {
+        if (e.type === "frozen_cache") {
+          opts.log?.(`training.freeze: frozen parts' outputs for ${e.samples} samples ${e.fromDisk ? "read from" : "computed and kept in"} ` +
+            `${frozenCacheDir} in ${e.seconds.toFixed(1)} s (${(e.bytes / 2 ** 20).toFixed(0)} MiB in memory)`);
+        }
+        opts.onEvent?.(e);
+      },
     });
     return { model, result, checkpointDir, parameters, ...(weights ? { weights } : {}) };
   } catch (e) {

@@ -21,7 +21,7 @@ import { predict } from "../evaluation/predict.ts";
 import { classificationReport } from "../evaluation/metrics.ts";
 
 export type TrainEvent =
-  | { type: "frozen_cache"; frozen: FrozenLayers; samples: number; seconds: number; bytes: number }
+  | { type: "frozen_cache"; frozen: FrozenLayers; samples: number; seconds: number; bytes: number; fromDisk: boolean }
   | { type: "start"; epochs: number; stepsPerEpoch: number; totalSteps: number; resumedAfterEpoch: number | null }
   | { type: "step"; epoch: number; step: number; batch: number; loss: number; learningRate: number; gradNorm: number; samplesPerSecond: number }
   | { type: "epoch"; metrics: EpochMetrics; improved: boolean; bestEpoch: number | null; seconds: number; samplesPerSecond: number }
@@ -38,6 +38,8 @@ export interface TrainOptions {
   checkpointDir?: string;
   /** continue from checkpointDir's latest checkpoint when there is one */
   resume?: boolean;
+  /** where frozen parts' outputs are kept between runs (training/frozen-cache.ts); in memory only without it */
+  frozenCacheDir?: string;
   onEvent?: (e: TrainEvent) => void;
 }
 
@@ -87,12 +89,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
   }
   // after any resume: the cache is computed from the weights training starts with (frozen ones never change)
-  const trainSplit = withFrozenOutputs(model, opts.train, t.batchSize);
-  const validation = withFrozenOutputs(model, opts.validation, t.batchSize);
+  const trainSplit = await withFrozenOutputs(model, opts.train, t.batchSize, opts.frozenCacheDir);
+  const validation = await withFrozenOutputs(model, opts.validation, t.batchSize, opts.frozenCacheDir);
   if (trainSplit instanceof FrozenOutputSource && validation instanceof FrozenOutputSource) {
     emit({
       type: "frozen_cache", frozen: model.frozen, samples: trainSplit.size + validation.size,
       seconds: trainSplit.seconds + validation.seconds, bytes: trainSplit.bytes + validation.bytes,
+      fromDisk: trainSplit.fromDisk && validation.fromDisk,
     });
   }
   emit({ type: "start", epochs: t.epochs, stepsPerEpoch, totalSteps, resumedAfterEpoch: epoch > 0 ? epoch : null });

@@ -12,6 +12,9 @@ export interface CoAttentionShape {
   biHidden: number;
   biHeads: number;
   attentionDropout: number;
+  /** the feed-forward width of both streams inside these layers; ViLBERT (absent) uses each stream's own. A CPU
+   * preset narrows it: the text side's FFN at BERT's 4x width is most of a co-attention layer's cost. */
+  intermediate?: number;
 }
 
 export class CoAttentionLayer {
@@ -37,8 +40,8 @@ export class CoAttentionLayer {
     this.value2 = new Dense(p, `${att}.value2`, text.hidden, bi.biHidden);
     this.visualOutput = new ResidualOutput(p, [`${name}.biOutput.dense1`, `${name}.biOutput.LayerNorm1`], bi.biHidden, visual.hidden, visual.hiddenDropout);
     this.textOutput = new ResidualOutput(p, [`${name}.biOutput.dense2`, `${name}.biOutput.LayerNorm2`], bi.biHidden, text.hidden, text.hiddenDropout);
-    this.visualFfn = new FeedForward(p, `${name}.v_intermediate`, `${name}.v_output`, visual.hidden, visual.intermediate, visual.hiddenDropout);
-    this.textFfn = new FeedForward(p, `${name}.t_intermediate`, `${name}.t_output`, text.hidden, text.intermediate, text.hiddenDropout);
+    this.visualFfn = new FeedForward(p, `${name}.v_intermediate`, `${name}.v_output`, visual.hidden, bi.intermediate ?? visual.intermediate, visual.hiddenDropout);
+    this.textFfn = new FeedForward(p, `${name}.t_intermediate`, `${name}.t_output`, text.hidden, bi.intermediate ?? text.intermediate, text.hiddenDropout);
     this.shape = { heads: bi.biHeads, size: bi.biHidden, dropout: bi.attentionDropout };
   }
   /** Returns the updated [text, visual] streams. */
