@@ -72,8 +72,9 @@ async function runAll(): Promise<BenchRecord> {
     // a run of the same settings already done is kept, so an interrupted benchmark resumes
     runs: previous && previous.settings === settingsLine(base) ? previous.runs : [],
   };
-  for (const variant of variants) {
-    for (const seed of seeds) {
+  // seed by seed, so an interrupted benchmark has every model at its first seeds
+  for (const seed of seeds) {
+    for (const variant of variants) {
       if (bench.runs.some((r) => r.variant === variant && r.seed === seed)) continue;
       const spec = variantSpec(base, variant, seed);
       const runDir = join(work, `${variant}-seed-${seed}`);
