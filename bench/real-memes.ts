@@ -6,7 +6,8 @@
 // PATH is the folder holding annotations/ and images/ (from the public repository di-dimitrov/mmf:
 // data/datasets/memes/defaults); DIR holds the encoders (bench/real-memes/encoders.sh puts them in the default
 // ~/.cache/memeops/models) and replaces the sample's /var/lib/memeops/models. --work keeps the prepared data and runs.json between invocations; --report-only
-// rewrites the report from runs.json without training.
+// rewrites the report from runs.json without training. Frozen text-layer outputs are computed once for all runs
+// (MEMEOPS_CACHE_DIR, default WORK/cache).
 import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { cpus, homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
@@ -82,7 +83,7 @@ async function runAll(): Promise<BenchRecord> {
       await mkdir(runDir, { recursive: true });
       await symlink(join(work, "prepared"), join(runDir, "prepared"));
       const started = performance.now();
-      const { model, result } = await runTrainStage(spec, { workDir: runDir, log: (line) => console.log(`  ${line}`), onEvent: progress(variant, seed) });
+      const { model, result } = await runTrainStage(spec, { workDir: runDir, env: { ...process.env, MEMEOPS_CACHE_DIR: process.env.MEMEOPS_CACHE_DIR ?? join(work, "cache") }, log: (line) => console.log(`  ${line}`), onEvent: progress(variant, seed) });
       try {
         const { evaluation } = await runEvaluateStage(model, spec, { workDir: runDir });
         bench.testLabels = Array.from(evaluation.predictions.labels);
