@@ -142,7 +142,8 @@ async function memory(op: OperatorProcess) {
 /** The operator's request counter, keyed `VERB resource` (e.g. `PATCH memeexperiments/status`). */
 async function requestsByResource(op: OperatorProcess): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const m of (await op.metrics()).matchAll(/^memeops_operator_api_requests_total\{verb="([^"]+)",resource="([^"]*)"\} (\S+)$/gm)) out[`${m[1]} ${m[2]}`] = Number(m[3]);
+  // (an operator from before the resource label counts by verb alone: "PATCH ?")
+  for (const m of (await op.metrics()).matchAll(/^memeops_operator_api_requests_total\{verb="([^"]+)"(?:,resource="([^"]*)")?\} (\S+)$/gm)) out[`${m[1]} ${m[2] ?? "?"}`] = Number(m[3]);
   return out;
 }
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
