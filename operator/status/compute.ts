@@ -135,8 +135,10 @@ export function computeStatus(o: Observation): MemeExperimentStatus {
   const conditions: Condition[] = setConditions(o.status.conditions, conditionsFor(o, v), o.generation, o.now);
   const jobs = o.units.filter((u) => u.job || o.status.jobs?.some((j) => j.name === u.name)).map((u) => ({ stage: u.unit.key, name: u.name }));
   // Recorded with the write that leaves Pending: the Job controller sets a Job's startTime a moment after the Job is
-  // created, and a write for that alone (the experiment still Pending) was one write more per lifecycle.
-  const firstStart = v.phase === "Pending" || v.phase === "Suspended" ? undefined : o.units.map((u) => u.job?.status?.startTime).find(Boolean);
+  // created, and a write for that alone (the experiment still Pending) was one write more per lifecycle. On a busy API
+  // server the running pod can be seen before its Job's startTime: the pod's own startTime then, not a write later.
+  const started = (u: ObservedUnit) => u.job?.status?.startTime ?? u.pods.map((p) => p.status?.startTime).filter(Boolean).sort()[0];
+  const firstStart = v.phase === "Pending" || v.phase === "Suspended" ? undefined : o.units.map(started).find(Boolean);
   const { failure: _f, completionTime: _c, ...rest } = withResults;
   const out: MemeExperimentStatus = {
     ...rest,
