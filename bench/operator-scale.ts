@@ -3,12 +3,15 @@
 //     against the same N Jobs created directly with `kubectl create -f` of a List (and one by one, BENCH_ONE_BY_ONE=1),
 //     on the same control plane in the same run -> the ratio; also the N experiments created where no operator
 //     watches (the ratio's floor: admitting a MemeExperiment costs the API server more than a Job);
-//  2. API requests per experiment lifecycle, by verb (the operator's own request counters), once all N succeeded;
+//  2. API requests per experiment lifecycle, by verb and by verb and resource (the operator's own request counters),
+//     once all N succeeded, and the conflicts the operator met (its log's "changed meanwhile" lines): the next change
+//     that adds a write shows up here;
 //  3. the operator's resident memory and heap with M experiments: idle before, and after all M have succeeded.
 // Pods run on a fake node of the benchmark's own (tainted, so other tests' pods stay off it; deleted at the end)
 // and end Succeeded 2 s after they start (kwok). Prints JSON figures.
-//   npx tsx bench/operator-scale.ts [N=200] [M=1000]      (N=0: the memory part only)      env: BENCH_WORKERS (operator --workers), BENCH_ONE_BY_ONE=1
+//   npx tsx bench/operator-scale.ts [N=200] [M=1000]      (N=0: the memory part only; M=0: no memory part)      env: BENCH_WORKERS (operator --workers), BENCH_ONE_BY_ONE=1
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { mustParseMemeExperiment } from "../api/v1alpha1/parse.ts";
 import { buildJob, POD_FINALIZER } from "../operator/builders/job.ts";
@@ -136,11 +139,14 @@ async function memory(op: OperatorProcess) {
   const t = await op.metrics();
   return { rssMiB: mib(sample(t, "process_resident_memory_bytes")), heapUsedMiB: mib(sample(t, "nodejs_heap_size_used_bytes")), heapTotalMiB: mib(sample(t, "nodejs_heap_size_total_bytes")) };
 }
-async function requestsByVerb(op: OperatorProcess): Promise<Record<string, number>> {
+/** The operator's request counter, keyed `VERB resource` (e.g. `PATCH memeexperiments/status`). */
+async function requestsByResource(op: OperatorProcess): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const m of (await op.metrics()).matchAll(/^memeops_operator_api_requests_total\{verb="([^"]+)"\} (\S+)$/gm)) out[m[1]!] = Number(m[2]);
+  // (an operator from before the resource label counts by verb alone: "PATCH ?")
+  for (const m of (await op.metrics()).matchAll(/^memeops_operator_api_requests_total\{verb="([^"]+)"(?:,resource="([^"]*)")?\} (\S+)$/gm)) out[`${m[1]} ${m[2] ?? "?"}`] = Number(m[3]);
   return out;
 }
+const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 async function phases(ns: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const e of (await client.request<Obj>("GET", paths.experiments(ns))).items) out[e.status?.phase ?? "none"] = (out[e.status?.phase ?? "none"] ?? 0) + 1;
@@ -193,7 +199,7 @@ try {
     op = await OperatorProcess.start({ kubeconfig, namespaces: [nsOp], args: operatorArgs(), logFile: logFile("jobs") });
     await until("operator ready", async () => (await fetch(`http://127.0.0.1:${op!.ports.health}/readyz`)).status === 200, 60_000);
     await sleep(2_500); // the request gauge is refreshed every 2 s
-    const before = await requestsByVerb(op);
+    const before = await requestsByResource(op);
     const viaOperator = await timeJobs(nsOp, N, () => kubectl(["create", "-f", "-"], list(names.map((n) => experiment(nsOp, n)))));
     figures.operator = {
       allJobsSeconds: +(viaOperator.lastJobMs / 1000).toFixed(2),
@@ -209,14 +215,23 @@ try {
     await until(`${N} Succeeded`, async () => (await phases(nsOp)).Succeeded === N, 900_000, 1_000);
     figures.allSucceededSeconds = +((performance.now() - t2 + viaOperator.lastJobMs) / 1000).toFixed(1);
     await sleep(5_000);
-    const after = await requestsByVerb(op);
-    const perLifecycle: Record<string, number> = {};
+    const after = await requestsByResource(op);
+    const byVerb: Record<string, number> = {};
+    const byResource: Record<string, number> = {};
     let total = 0;
-    for (const [verb, n] of Object.entries(after)) {
-      const d = n - (before[verb] ?? 0);
-      if (d) (perLifecycle[verb] = +(d / N).toFixed(2)), (total += d);
+    let writes = 0;
+    for (const [key, n] of Object.entries(after)) {
+      const d = n - (before[key] ?? 0);
+      if (!d) continue;
+      const verb = key.split(" ")[0]!;
+      byVerb[verb] = (byVerb[verb] ?? 0) + d;
+      byResource[key] = +(d / N).toFixed(2);
+      total += d;
+      if (WRITES.has(verb)) writes += d;
     }
-    figures.requestsPerLifecycle = { ...perLifecycle, total: +(total / N).toFixed(2) };
+    const perN = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, +(v / N).toFixed(2)]));
+    figures.requestsPerLifecycle = { ...perN(byVerb), total: +(total / N).toFixed(2), writes: +(writes / N).toFixed(2), byResource };
+    figures.conflictsWithItself = readFileSync(logFile("jobs"), "utf8").split("\n").filter((l) => l.includes("changed meanwhile")).length;
     const first = op;
     op = undefined;
     await teardown(nsOp, first);
@@ -224,27 +239,29 @@ try {
   }
 
   // 3. memory with M experiments, in a fresh operator process
-  const nsMem = namespace("memory");
-  created.push(nsMem);
-  op = await OperatorProcess.start({ kubeconfig, namespaces: [nsMem], args: operatorArgs(), logFile: logFile("memory") });
-  await until("operator ready", async () => (await fetch(`http://127.0.0.1:${op!.ports.health}/readyz`)).status === 200, 60_000);
-  await sleep(3_000);
-  const idle = await memory(op);
-  const memNames = Array.from({ length: M }, (_, i) => `mem-${i}`);
-  const tm = performance.now();
-  for (let i = 0; i < M; i += 250) kubectl(["create", "-f", "-"], list(memNames.slice(i, i + 250).map((n) => experiment(nsMem, n))));
-  let peakRss = 0;
-  await until(`${M} Succeeded`, async () => {
-    peakRss = Math.max(peakRss, (await memory(op!)).rssMiB ?? 0);
-    return (await phases(nsMem)).Succeeded === M;
-  }, 1_800_000, 2_000);
-  const reconciledSeconds = +((performance.now() - tm) / 1000).toFixed(1);
-  await sleep(5_000);
-  figures.memory = { experiments: M, idle, afterAllSucceeded: await memory(op), peakRssMiB: peakRss, allSucceededSeconds: reconciledSeconds };
-  console.log(JSON.stringify(figures, null, 2));
-  const second = op;
-  op = undefined;
-  await teardown(nsMem, second);
+  if (M > 0) {
+    const nsMem = namespace("memory");
+    created.push(nsMem);
+    op = await OperatorProcess.start({ kubeconfig, namespaces: [nsMem], args: operatorArgs(), logFile: logFile("memory") });
+    await until("operator ready", async () => (await fetch(`http://127.0.0.1:${op!.ports.health}/readyz`)).status === 200, 60_000);
+    await sleep(3_000);
+    const idle = await memory(op);
+    const memNames = Array.from({ length: M }, (_, i) => `mem-${i}`);
+    const tm = performance.now();
+    for (let i = 0; i < M; i += 250) kubectl(["create", "-f", "-"], list(memNames.slice(i, i + 250).map((n) => experiment(nsMem, n))));
+    let peakRss = 0;
+    await until(`${M} Succeeded`, async () => {
+      peakRss = Math.max(peakRss, (await memory(op!)).rssMiB ?? 0);
+      return (await phases(nsMem)).Succeeded === M;
+    }, 1_800_000, 2_000);
+    const reconciledSeconds = +((performance.now() - tm) / 1000).toFixed(1);
+    await sleep(5_000);
+    figures.memory = { experiments: M, idle, afterAllSucceeded: await memory(op), peakRssMiB: peakRss, allSucceededSeconds: reconciledSeconds };
+    console.log(JSON.stringify(figures, null, 2));
+    const second = op;
+    op = undefined;
+    await teardown(nsMem, second);
+  } else console.log(JSON.stringify(figures, null, 2));
 } finally {
   op?.kill("SIGTERM");
   await op?.exited;

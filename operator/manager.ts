@@ -60,7 +60,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   if (o.reportTls) readKeyPair(o.reportTls);
   const reportCa = readTrustedCa(o.reportTls);
   const metrics = new OperatorMetrics();
-  const client = new KubeClient(await loadConnection(o.kubeconfig), (verb) => metrics.apiRequests.inc({ verb }));
+  const client = new KubeClient(await loadConnection(o.kubeconfig), (verb, resource) => metrics.apiRequests.inc({ verb, resource }));
   const log = o.log;
   const identity = o.identity ?? defaultIdentity();
   const resyncMs = o.resyncMs ?? 300_000;

@@ -41,7 +41,7 @@ export class OperatorMetrics {
   readonly epochsCompleted = new Counter({ name: "memeops_epochs_completed_total", help: "Training epochs reported by trainers", registers: [this.registry] });
   readonly valAuroc = new Gauge({ name: "memeops_experiment_val_auroc", help: "Best validation AUROC", labelNames: ["namespace", "name"], registers: [this.registry] });
   readonly testAuroc = new Gauge({ name: "memeops_experiment_test_auroc", help: "Test AUROC", labelNames: ["namespace", "name"], registers: [this.registry] });
-  readonly apiRequests = new Counter({ name: "memeops_operator_api_requests_total", help: "Requests sent to the API server, by verb", labelNames: ["verb"], registers: [this.registry] });
+  readonly apiRequests = new Counter({ name: "memeops_operator_api_requests_total", help: "Requests sent to the API server, by verb and resource (e.g. memeexperiments/status)", labelNames: ["verb", "resource"], registers: [this.registry] });
   readonly leader = new Gauge({ name: "memeops_operator_leader", help: "1 while this replica is the leader (reconciles), else 0; 1 without leader election", registers: [this.registry] });
   // For the Grafana dashboards (charts/memeops/dashboards): failures by reason, GPU hours, per-epoch curves.
   readonly failures = new Counter({ name: "memeops_experiment_failures_total", help: "Experiments that turned Failed, by reason", labelNames: ["reason"], registers: [this.registry] });

@@ -58,8 +58,12 @@ export class RunTracker {
   private sending: LogBatch | undefined;
   private offlineSince: number | undefined;
   private retryDelay: number;
-  private nextAttemptAt = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /**
+   * The pending retry during an outage. While it is set, log calls only buffer; when it fires, it retries
+   * unconditionally. (It once re-checked Date.now() against a due time: on a loaded machine a timer can fire
+   * before Date.now() reaches it, the retry was refused, and none was ever scheduled again.)
+   */
+  private retryTimer: NodeJS.Timeout | undefined;
   private finishing: Promise<boolean> | undefined;
   private done = false;
   /** The run cannot be opened at all (refused, not unreachable): nothing will be sent. */
@@ -224,7 +228,7 @@ export class RunTracker {
   private async doFinish(status: TerminalStatus, timeoutMs: number): Promise<boolean> {
     const endTime = this.now();
     const deadline = Date.now() + timeoutMs;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancelRetry();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((r) => {
       timer = setTimeout(() => r(false), timeoutMs);
@@ -272,7 +276,7 @@ export class RunTracker {
 
   private kick(force = false): void {
     if (this.inflight || this.done) return;
-    if (!force && this.now() < this.nextAttemptAt) return;
+    if (!force && this.retryTimer) return;
     this.inflight = this.drain().finally(() => {
       this.inflight = undefined;
       // Points logged while the last send was finishing.
@@ -402,13 +406,20 @@ export class RunTracker {
     } else {
       this.log.debug?.(`mlflow: still unreachable: ${msg}`);
     }
-    this.nextAttemptAt = this.now() + this.retryDelay;
     if (!this.done && !this.finishing) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.kick(), this.retryDelay);
-      this.timer.unref();
+      this.cancelRetry();
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.kick(true);
+      }, this.retryDelay);
+      this.retryTimer.unref();
     }
     this.retryDelay = Math.min(this.retryDelay * 2, this.o.maxRetryIntervalMs);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   private online(): void {
@@ -416,7 +427,7 @@ export class RunTracker {
       this.log.info(`mlflow: ${this.backend.location} reachable again after ${Math.round((this.now() - this.offlineSince) / 1000)} s; buffered data sent`);
     }
     this.offlineSince = undefined;
-    this.nextAttemptAt = 0;
+    this.cancelRetry();
     this.retryDelay = this.o.retryIntervalMs;
   }
 

@@ -1,7 +1,9 @@
 // The CustomResourceDefinition, generated from the zod schema: crds/memeexperiment.yaml is this function's output.
 import { stringify } from "yaml";
 import { CATEGORIES, CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from "./groupversion.ts";
+import { rootRules } from "./memeexperiment.ts";
 import { toStructuralSchema } from "./openapi.ts";
+import { celValidations } from "./schema-helpers.ts";
 import { memeExperimentSpec } from "./spec.ts";
 import { memeExperimentStatus } from "./status.ts";
 
@@ -47,6 +49,7 @@ export function memeExperimentCrd() {
                 spec: toStructuralSchema(memeExperimentSpec),
                 status: toStructuralSchema(memeExperimentStatus),
               },
+              "x-kubernetes-validations": celValidations(rootRules),
             },
           },
         },

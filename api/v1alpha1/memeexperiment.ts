@@ -1,7 +1,8 @@
 // The whole MemeExperiment resource: identity, metadata, spec and status, and its TypeScript types.
 import { z } from "zod";
 import { API_VERSION, KIND } from "./groupversion.ts";
-import { k8sName } from "./schema-helpers.ts";
+import type { CrossFieldRule } from "./rules.ts";
+import { k8sName, withRules } from "./schema-helpers.ts";
 import { memeExperimentSpec, type MemeExperimentSpec, type MemeExperimentSpecInput } from "./spec.ts";
 import { memeExperimentStatus, type MemeExperimentStatus } from "./status.ts";
 
@@ -15,13 +16,31 @@ const objectMeta = z.looseObject({
   annotations: z.record(z.string(), z.string()).optional(),
 });
 
-export const memeExperiment = z.strictObject({
-  apiVersion: z.literal(API_VERSION, { error: `must be ${API_VERSION}` }),
-  kind: z.literal(KIND, { error: `must be ${KIND}` }),
-  metadata: objectMeta,
-  spec: memeExperimentSpec,
-  status: memeExperimentStatus.optional(),
-});
+/**
+ * Rules that need the object's name, so they sit at the root of the CRD (the only place CEL can read
+ * `metadata.name`). An experiment that starts from its own checkpoint would wait for itself forever.
+ */
+export const rootRules: CrossFieldRule<{ metadata: { name: string }; spec: MemeExperimentSpec }>[] = [
+  {
+    cel:
+      "!has(self.spec.model) || !has(self.spec.model.initialWeights) || !has(self.spec.model.initialWeights.fromExperiment) || " +
+      "self.spec.model.initialWeights.fromExperiment != self.metadata.name",
+    holds: (self) => self.spec.model.initialWeights?.fromExperiment !== self.metadata.name,
+    message: "names this MemeExperiment itself: an experiment cannot start from its own checkpoint",
+    field: ".spec.model.initialWeights.fromExperiment",
+  },
+];
+
+export const memeExperiment = withRules(
+  z.strictObject({
+    apiVersion: z.literal(API_VERSION, { error: `must be ${API_VERSION}` }),
+    kind: z.literal(KIND, { error: `must be ${KIND}` }),
+    metadata: objectMeta,
+    spec: memeExperimentSpec,
+    status: memeExperimentStatus.optional(),
+  }),
+  rootRules,
+);
 
 export type MemeExperiment = z.output<typeof memeExperiment>;
 export type MemeExperimentInput = z.input<typeof memeExperiment>;

@@ -17,11 +17,15 @@ export function withRules<T extends z.ZodType>(
         }
       })
     : schema;
-  const validations = [
+  return refined.meta({ "x-kubernetes-validations": celValidations(rules, transitions) }) as T;
+}
+
+/** Rules as a CRD's `x-kubernetes-validations`. */
+export function celValidations(rules: CrossFieldRule[], transitions: TransitionRule[] = []) {
+  return [
     ...rules.map((r) => ({ rule: r.cel, message: r.message, ...(r.field ? { fieldPath: r.field } : {}) })),
     ...transitions.map((t) => ({ rule: t.cel, message: t.message })),
   ];
-  return refined.meta({ "x-kubernetes-validations": validations }) as T;
 }
 
 /** A bounded string: every string has a maximum length so CEL cost estimates stay within the server's budget. */

@@ -179,7 +179,7 @@ export const featuresSpec = withRules(
 const initialWeights = withRules(
   z.strictObject({
     uri: uri().optional().describe("checkpoint: https://, hf://, file path or mounted volume"),
-    fromExperiment: k8sName().optional().describe("reuse the best checkpoint of a succeeded MemeExperiment"),
+    fromExperiment: k8sName().optional().describe("reuse the best checkpoint of another MemeExperiment of this namespace once it has succeeded"),
     sha256: z.string().regex(/^[a-f0-9]{64}$/, "must be 64 lowercase hex digits").optional(),
     tokenSecret: secretKeyRef().optional(),
     allowPartial: z.boolean().default(false).describe("start even when some tensors are missing (they stay random)"),

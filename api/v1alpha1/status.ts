@@ -96,7 +96,7 @@ export const memeExperimentStatus = z.strictObject({
   mlflow: z.strictObject({ runId: str(64), url: z.string().max(2048).optional() }).optional(),
   checkpointUri: z.string().max(2048).optional(),
   jobs: z.array(z.strictObject({ stage: str(32), name: str(63) })).max(8).meta(listMap("stage")).optional(),
-  startTime: time().optional(),
+  startTime: time().optional().describe("when the first Job started (its startTime), recorded once the experiment has left Pending"),
   completionTime: time().optional(),
   failure: z
     .strictObject({

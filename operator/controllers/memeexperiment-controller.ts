@@ -17,6 +17,7 @@ import { paths } from "../kube/paths.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
 import type { Logger } from "../../api/contract/log.ts";
 import type { OperatorMetrics } from "../metrics.ts";
+import { resolveDependency, type DependencyView } from "../status/dependency.ts";
 import { computeStatus, isTerminal, transitionEvents, type Observation, type ObservedUnit } from "../status/compute.ts";
 import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
 import { measuredEpoch } from "../../api/contract/reports.ts";
@@ -54,6 +55,14 @@ export interface Result {
 }
 
 export class MemeExperimentController {
+  /**
+   * Experiments as this operator's own writes left them (the PATCH answers), until the informer has caught up. A
+   * reconcile woken by one of its own earlier writes must not work from the version before it: it would write the
+   * same status again on a stale resourceVersion and conflict with itself. Newer is decided by comparing
+   * resourceVersions as numbers, as client-go's MutationCache does.
+   */
+  private readonly written = new Map<string, ExperimentObject>();
+
   constructor(private readonly d: ControllerDeps) {}
 
   /** Keys to reconcile when an object changes: an experiment itself and those that wait for it; a child's owner. */
@@ -69,28 +78,32 @@ export class MemeExperimentController {
 
   async reconcile(key: string): Promise<Result> {
     const [namespace = "", name = ""] = key.split("/");
-    let exp = this.d.experiments.get(key);
+    let exp = this.latest(key);
     if (!exp) {
       this.d.metrics.forgetExperiment(namespace, name);
       await this.releasePods(this.podsOf(namespace, name));
       return {};
     }
     if (exp.metadata.deletionTimestamp) return this.finalize(exp);
-    if (!exp.metadata.finalizers?.includes(EXPERIMENT_FINALIZER)) {
-      exp = await mergePatch<ExperimentObject>(this.d.client, paths.experiment(namespace, name), {
-        metadata: { resourceVersion: exp.metadata.resourceVersion, finalizers: [...(exp.metadata.finalizers ?? []), EXPERIMENT_FINALIZER] },
-      });
-    }
-    const status = exp.status ?? {};
     const now = new Date().toISOString();
     const parsed = parseMemeExperiment({ apiVersion: API_VERSION, kind: KIND, metadata: pickMeta(exp), spec: exp.spec });
     if (!parsed.ok) {
-      await this.writeStatus(exp, { generation: exp.metadata.generation, status, invalid: parsed.problems, suspend: false, units: [], now });
+      await this.writeStatus(exp, { generation: exp.metadata.generation, status: exp.status ?? {}, invalid: parsed.problems, suspend: false, units: [], now });
       return {};
     }
     const spec = parsed.value.spec;
-    const units = await this.observeUnits(exp, spec);
     const target = trackingTarget(spec, namespace, this.d.settings.defaultTrackingUri);
+    // Only an MLflow run needs the finalizer (to be closed as KILLED): Jobs go with their owner (garbage collector),
+    // and pods whose experiment is gone are released by the reconcile of its key. Without one, no finalizer writes.
+    if (target && !isTerminal(exp.status) && !exp.metadata.finalizers?.includes(EXPERIMENT_FINALIZER)) {
+      exp = this.remember(
+        await mergePatch<ExperimentObject>(this.d.client, paths.experiment(namespace, name), {
+          metadata: { resourceVersion: exp.metadata.resourceVersion, finalizers: [...(exp.metadata.finalizers ?? []), EXPERIMENT_FINALIZER] },
+        }),
+      );
+    }
+    const status = exp.status ?? {};
+    const units = await this.observeUnits(exp, spec);
 
     if (isTerminal(status)) {
       await this.writeStatus(exp, { generation: exp.metadata.generation, status, suspend: spec.suspend, units, now });
@@ -101,9 +114,12 @@ export class MemeExperimentController {
 
     const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, units, now };
     const resolved: Resolved = {};
-    const dep = this.dependency(exp, spec);
-    if (dep && "waiting" in dep) obs.dependency = dep.waiting;
-    else if (dep) resolved.initialCheckpointUri = dep.checkpointUri;
+    const dep = resolveDependency(dependencyView(exp), (name) => {
+      const other = this.d.experiments.get(`${namespace}/${name}`);
+      return other && dependencyView(other);
+    });
+    if (dep && "checkpointUri" in dep) resolved.initialCheckpointUri = dep.checkpointUri;
+    else if (dep) obs.dependency = dep;
 
     let trackingBlocks = false;
     if (target) {
@@ -129,8 +145,23 @@ export class MemeExperimentController {
       return {};
     }
     if (obs.tracking?.state === "unavailable") throw new Error(`MLflow unavailable: ${obs.tracking.message}`);
-    if (obs.dependency) return { requeueAfterMs: 30_000 };
+    if (obs.dependency && !obs.dependency.ends) return { requeueAfterMs: 30_000 };
     return { requeueAfterMs: this.d.settings.resyncMs ?? 300_000 };
+  }
+
+  /** The informer's copy, or this operator's own last write of it where that is newer. */
+  private latest(key: string): ExperimentObject | undefined {
+    const cached = this.d.experiments.get(key);
+    const mine = this.written.get(key);
+    if (!mine) return cached;
+    if (cached && cached.metadata.uid === mine.metadata.uid && olderThan(cached, mine)) return mine;
+    this.written.delete(key);
+    return cached;
+  }
+
+  private remember<T extends ExperimentObject>(obj: T): T {
+    this.written.set(keyOf(obj), obj);
+    return obj;
   }
 
   private podsOf(namespace: string, name: string, stage?: string): PodObject[] {
@@ -173,9 +204,8 @@ export class MemeExperimentController {
     const ref = { name: exp.metadata.name, namespace: ns, uid: exp.metadata.uid ?? "", annotations: exp.metadata.annotations };
     const desired = buildJob(ref, spec, u.unit, resolved, this.d.settings);
     try {
-      const job = await this.d.client.request<JobObject>("POST", paths.jobs(ns), { body: desired });
-      this.d.events.event(exp, "Normal", "JobCreated", `created Job ${u.name} for stage(s) ${u.unit.stages.join(", ")}`);
-      return job;
+      // No Event: status.jobs records it in the status write that follows, and the Job controller's own Events tell the rest.
+      return await this.d.client.request<JobObject>("POST", paths.jobs(ns), { body: desired });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Created by an earlier run of this reconcile whose answer was lost (or a crash): the same Job, adopt it.
@@ -192,18 +222,6 @@ export class MemeExperimentController {
     }
   }
 
-  private dependency(exp: ExperimentObject, spec: MemeExperimentSpec): { checkpointUri: string } | { waiting: NonNullable<Observation["dependency"]> } | undefined {
-    const name = spec.model.initialWeights?.fromExperiment;
-    if (!name) return undefined;
-    const dep = this.d.experiments.get(`${exp.metadata.namespace}/${name}`);
-    if (!dep) return { waiting: { state: "missing", name, message: `MemeExperiment ${name} (model.initialWeights.fromExperiment) does not exist` } };
-    const s = dep.status;
-    if (s?.phase === "Succeeded" && s.checkpointUri) return { checkpointUri: s.checkpointUri };
-    if (s?.phase === "Failed") return { waiting: { state: "failed", name, message: `MemeExperiment ${name} failed: its checkpoint cannot be used` } };
-    const why = s?.phase === "Succeeded" ? "succeeded without a checkpointUri" : `is ${s?.phase ?? "not started"}`;
-    return { waiting: { state: "waiting", name, message: `waiting for MemeExperiment ${name}, which ${why}` } };
-  }
-
   private async trackingRun(exp: ExperimentObject, target: NonNullable<ReturnType<typeof trackingTarget>>, status: MemeExperimentStatus): Promise<NonNullable<Observation["tracking"]>> {
     if (status.mlflow?.runId) return { state: "ready", runId: status.mlflow.runId, ...(status.mlflow.url && { url: status.mlflow.url }) };
     if (!this.d.mlflow) return { state: "unavailable", message: "the operator has no MLflow client" };
@@ -218,7 +236,7 @@ export class MemeExperimentController {
     const runStatus = outcome ?? (status.phase === "Succeeded" ? "FINISHED" : "FAILED");
     await this.d.mlflow?.terminate(target, exp.metadata.namespace ?? "", status.mlflow?.runId ?? "", runStatus);
     if (outcome) return;
-    await mergePatch(this.d.client, paths.experiment(exp.metadata.namespace ?? "", exp.metadata.name), { metadata: { annotations: { [RUN_CLOSED_ANNOTATION]: runStatus } } });
+    this.remember(await mergePatch<ExperimentObject>(this.d.client, paths.experiment(exp.metadata.namespace ?? "", exp.metadata.name), { metadata: { annotations: { [RUN_CLOSED_ANNOTATION]: runStatus } } }));
   }
 
   /** Compute and, when it changed, write the status (conditional on the version read); emit transition events. */
@@ -229,11 +247,17 @@ export class MemeExperimentController {
     const patch = topLevelMergePatch(before as Record<string, unknown>, after as Record<string, unknown>);
     if (Object.keys(patch).length === 0) return after;
     try {
-      await mergePatch(this.d.client, paths.experimentStatus(exp.metadata.namespace ?? "", exp.metadata.name), { metadata: { resourceVersion: exp.metadata.resourceVersion }, status: patch });
+      this.remember(
+        await mergePatch<ExperimentObject>(this.d.client, paths.experimentStatus(exp.metadata.namespace ?? "", exp.metadata.name), {
+          metadata: { resourceVersion: exp.metadata.resourceVersion },
+          status: patch,
+        }),
+      );
     } catch (err) {
       if (isConflict(err)) throw new Error(`status of ${keyOf(exp)} changed meanwhile; retrying with a fresh read`);
       throw err;
     }
+    this.d.log.debug("status written", { experiment: keyOf(exp), phase: after.phase, changed: Object.keys(patch) });
     for (const e of transitionEvents(before, after)) this.d.events.event(exp, e.type, e.reason, e.message);
     if (after.phase === "Failed" && before.phase !== "Failed") this.d.metrics.failures.inc({ reason: after.failure?.reason ?? "Failed" });
     return after;
@@ -304,6 +328,21 @@ export class MemeExperimentController {
     const seconds = (Date.parse(end) - Date.parse(s.startTime)) / 1000;
     this.d.metrics.jobDuration.observe({ stage: u.unit.key, result }, seconds);
     if (gpus > 0) this.d.metrics.gpuSeconds.inc({ namespace: u.job?.metadata.namespace ?? "", stage: u.unit.key }, gpus * seconds);
+  }
+}
+
+/** What another experiment's dependency check needs of this one; a spec that does not parse names no dependency. */
+function dependencyView(exp: ExperimentObject): DependencyView {
+  const from = (exp.spec as Partial<MemeExperimentSpec> | undefined)?.model?.initialWeights?.fromExperiment;
+  return { name: exp.metadata.name, ...(typeof from === "string" && { fromExperiment: from }), status: exp.status, deleting: !!exp.metadata.deletionTimestamp };
+}
+
+/** resourceVersions are etcd revisions: numbers in practice (client-go's MutationCache relies on it too); else trust the cache. */
+function olderThan(a: KubeObject, b: KubeObject): boolean {
+  try {
+    return BigInt(a.metadata.resourceVersion ?? "") < BigInt(b.metadata.resourceVersion ?? "");
+  } catch {
+    return false;
   }
 }
 

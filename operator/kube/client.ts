@@ -4,6 +4,7 @@
 import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import { request as httpRequest } from "node:http";
 import type { Connection } from "./kubeconfig.ts";
+import { resourceOf } from "./paths.ts";
 
 export const CONTENT = {
   json: "application/json",
@@ -40,14 +41,16 @@ export interface WatchEvent<T> {
 export class KubeClient {
   /** Requests sent, by verb: what the benchmark counts. */
   readonly requests = new Map<string, number>();
+  /** Requests sent, by `VERB resource` (e.g. `PATCH memeexperiments/status`): where the writes go. */
+  readonly requestsByResource = new Map<string, number>();
   private readonly server: URL;
   /** One keep-alive agent: client-node would build a new one (a new TLS handshake) for every request. */
   private agent?: Agent;
 
-  /** `onRequest` is told the verb of each request as it is sent (the operator's request counter). */
+  /** `onRequest` is told the verb and resource of each request as it is sent (the operator's request counter). */
   constructor(
     private readonly conn: Connection,
-    private readonly onRequest?: (verb: string) => void,
+    private readonly onRequest?: (verb: string, resource: string) => void,
   ) {
     this.server = conn.server;
   }
@@ -81,8 +84,11 @@ export class KubeClient {
 
   private send(opts: RequestOptions & { url: URL }, body?: string) {
     const verb = `${opts.method} ${opts.url.searchParams.get("watch") ? "watch" : ""}`.trim();
+    const resource = resourceOf(opts.url.pathname);
     this.requests.set(verb, (this.requests.get(verb) ?? 0) + 1);
-    this.onRequest?.(verb);
+    const byResource = `${verb} ${resource}`;
+    this.requestsByResource.set(byResource, (this.requestsByResource.get(byResource) ?? 0) + 1);
+    this.onRequest?.(verb, resource);
     const { url, ...rest } = opts;
     const fn = url.protocol === "https:" ? httpsRequest : httpRequest;
     return fn(url, rest).end(body);

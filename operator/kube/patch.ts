@@ -2,12 +2,23 @@
 // changed, optimistic concurrency by resourceVersion where a stale read must not win.
 import { CONTENT, type KubeClient } from "./client.ts";
 
-/** A JSON merge patch turning `before` into `after` at the top level: changed keys set, removed keys null. */
+/**
+ * A JSON merge patch turning `before` into `after` at the top level: changed keys set, removed keys null. Values are
+ * compared as JSON with object keys sorted: the API server answers with sorted keys (Go maps), the operator builds
+ * them in its own order, and a plain JSON.stringify comparison saw a change in every status it read back.
+ */
 export function topLevelMergePatch(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(after)) if (JSON.stringify(before[k]) !== JSON.stringify(v)) patch[k] = v;
+  for (const [k, v] of Object.entries(after)) if (canonicalJson(before[k]) !== canonicalJson(v)) patch[k] = v;
   for (const k of Object.keys(before)) if (!(k in after) || after[k] === undefined) patch[k] = null;
   return patch;
+}
+
+/** JSON with every object's keys sorted, so equal values have equal text whatever order their keys were set in. */
+export function canonicalJson(value: unknown): string | undefined {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 export function mergePatch<T>(client: KubeClient, path: string, body: unknown): Promise<T> {

@@ -13,3 +13,15 @@ export const paths = {
   secret: (namespace: string, name: string) => `/api/v1/namespaces/${namespace}/secrets/${name}`,
   tokenReviews: () => `/apis/authentication.k8s.io/v1/tokenreviews`,
 };
+
+/**
+ * The resource a request path names, with its subresource: `memeexperiments/status`, `pods`, `events`, `leases`.
+ * The operator counts its requests by verb and resource, so a new write shows up as what it writes.
+ */
+export function resourceOf(path: string): string {
+  const parts = path.split("?")[0]!.split("/").filter(Boolean);
+  // /api/v1/... or /apis/GROUP/VERSION/...
+  let rest = parts.slice(parts[0] === "api" ? 2 : 3);
+  if (rest[0] === "namespaces" && rest.length > 2) rest = rest.slice(2);
+  return rest.length > 2 ? `${rest[0]}/${rest[2]}` : (rest[0] ?? "");
+}

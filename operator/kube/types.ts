@@ -32,6 +32,8 @@ export interface PodObject extends KubeObject {
   spec?: { nodeName?: string };
   status?: {
     phase?: "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
+    /** when the kubelet accepted the pod */
+    startTime?: string;
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
     containerStatuses?: { name: string; state?: ContainerState; lastState?: ContainerState; restartCount?: number }[];
   };

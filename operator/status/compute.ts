@@ -9,6 +9,7 @@ import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../
 import { applyReport, parseTerminationMessage } from "../../api/contract/reports.ts";
 import { CONDITION } from "../../api/contract/conditions.ts";
 import { setConditions, type ConditionInput } from "./conditions.ts";
+import type { UnmetDependency } from "./dependency.ts";
 import { blockedReason, jobFailure, type Failure } from "./failure.ts";
 
 type Phase = NonNullable<MemeExperimentStatus["phase"]>;
@@ -27,7 +28,7 @@ export interface Observation {
   invalid?: readonly Problem[];
   suspend: boolean;
   units: readonly ObservedUnit[];
-  dependency?: { state: "waiting" | "failed" | "missing"; name: string; message: string };
+  dependency?: UnmetDependency;
   tracking?: { state: "ready"; runId: string; url?: string } | { state: "unavailable"; message: string };
   now: string;
 }
@@ -84,14 +85,12 @@ function verdict(o: Observation): Verdict {
       return { phase: "Failed", failure, done: true };
     }
     if (o.suspend) return { phase: "Suspended" };
-    if (o.dependency) return { phase: "Pending", blocked: { reason: dependencyReason(o.dependency.state), message: o.dependency.message } };
+    if (o.dependency?.ends) return { phase: "Failed", failure: { reason: o.dependency.reason, message: o.dependency.message }, done: true };
+    if (o.dependency) return { phase: "Pending", blocked: { reason: o.dependency.reason, message: o.dependency.message } };
     return { phase: "Pending", blocked: { reason: "JobNotCreated", message: `Job ${u.name} is about to be created` } };
   }
   return { phase: "Succeeded", done: true };
 }
-
-const dependencyReason = (s: "waiting" | "failed" | "missing") =>
-  s === "failed" ? "DependencyFailed" : s === "missing" ? "DependencyNotFound" : "DependencyNotSucceeded";
 
 function conditionsFor(o: Observation, v: Verdict): ConditionInput[] {
   const is = (b: boolean): "True" | "False" => (b ? "True" : "False");
@@ -109,8 +108,8 @@ function conditionsFor(o: Observation, v: Verdict): ConditionInput[] {
     { type: CONDITION.suspended, status: is(v.phase === "Suspended"), reason: v.phase === "Suspended" ? "SpecSuspended" : "NotSuspended", message: v.phase === "Suspended" ? "spec.suspend is true" : "spec.suspend is false or the experiment has finished" },
     {
       type: CONDITION.waitingForDependency,
-      status: is(!!o.dependency),
-      reason: o.dependency ? dependencyReason(o.dependency.state) : "NoPendingDependency",
+      status: is(!!o.dependency && !o.dependency.ends),
+      reason: o.dependency?.reason ?? "NoPendingDependency",
       message: o.dependency?.message ?? "nothing to wait for",
     },
     {
@@ -136,7 +135,11 @@ export function computeStatus(o: Observation): MemeExperimentStatus {
   const v = verdict(o);
   const conditions: Condition[] = setConditions(o.status.conditions, conditionsFor(o, v), o.generation, o.now);
   const jobs = o.units.filter((u) => u.job || o.status.jobs?.some((j) => j.name === u.name)).map((u) => ({ stage: u.unit.key, name: u.name }));
-  const firstStart = o.units.map((u) => u.job?.status?.startTime).find(Boolean);
+  // Recorded with the write that leaves Pending: the Job controller sets a Job's startTime a moment after the Job is
+  // created, and a write for that alone (the experiment still Pending) was one write more per lifecycle. On a busy API
+  // server the running pod can be seen before its Job's startTime: the pod's own startTime then, not a write later.
+  const started = (u: ObservedUnit) => u.job?.status?.startTime ?? u.pods.map((p) => p.status?.startTime).filter(Boolean).sort()[0];
+  const firstStart = v.phase === "Pending" || v.phase === "Suspended" ? undefined : o.units.map(started).find(Boolean);
   const { failure: _f, completionTime: _c, ...rest } = withResults;
   const out: MemeExperimentStatus = {
     ...rest,
@@ -152,15 +155,16 @@ export function computeStatus(o: Observation): MemeExperimentStatus {
   return out;
 }
 
-/** Events for what changed between two statuses: one per phase transition, one per new blocking reason. */
-export function transitionEvents(before: MemeExperimentStatus, after: MemeExperimentStatus): { type: "Normal" | "Warning"; reason: string; message: string }[] {
-  const events: { type: "Normal" | "Warning"; reason: string; message: string }[] = [];
-  if (before.phase !== after.phase && after.phase) {
-    const failed = after.phase === "Failed";
-    const message = failed
-      ? `${after.failure?.reason}: ${after.failure?.message}${after.failure?.exitCode !== undefined ? ` (exit code ${after.failure.exitCode})` : ""}`
-      : `phase ${before.phase ?? "(none)"} -> ${after.phase}`;
-    events.push({ type: failed ? "Warning" : "Normal", reason: failed ? (after.failure?.reason ?? "Failed") : after.phase, message });
+/**
+ * Events for what went wrong between two statuses: a failure, a new blocking reason, MLflow becoming unreachable.
+ * Warnings only: a normal transition (Pending, Training, Succeeded) is already in the status conditions with its
+ * time, and each Event is one more write that every user of a CPU-bound API server pays for.
+ */
+export function transitionEvents(before: MemeExperimentStatus, after: MemeExperimentStatus): { type: "Warning"; reason: string; message: string }[] {
+  const events: { type: "Warning"; reason: string; message: string }[] = [];
+  if (before.phase !== after.phase && after.phase === "Failed") {
+    const message = `${after.failure?.reason}: ${after.failure?.message}${after.failure?.exitCode !== undefined ? ` (exit code ${after.failure.exitCode})` : ""}`;
+    events.push({ type: "Warning", reason: after.failure?.reason ?? "Failed", message });
   }
   const ready = (s: MemeExperimentStatus) => s.conditions?.find((c) => c.type === CONDITION.ready);
   const a = ready(after);

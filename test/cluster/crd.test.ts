@@ -83,6 +83,15 @@ describe("the MemeExperiment CRD", () => {
     expect(kubectl(["get", "memex", "invalid", "-n", ns]).code).not.toBe(0);
   });
 
+  test("refuses an experiment that starts from its own checkpoint, naming the field (another name is accepted)", () => {
+    const weightsFrom = (from: string) => ({ model: { name: "vilbert_hf", size: "tiny", initialWeights: { fromExperiment: from } } });
+    const r = kubectl(["create", "-f", "-"], { input: experiment("selfref", weightsFrom("selfref")) });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("spec.model.initialWeights.fromExperiment");
+    expect(r.stderr).toContain("its own checkpoint");
+    kubectlOk(["create", "--dry-run=server", "-f", "-"], { input: experiment("selfref", weightsFrom("another")) });
+  });
+
   test.each([
     ["spec.model", { spec: { model: { name: "vilbert_facebook" } } }],
     ["spec.mode", { spec: { mode: "evaluate" } }],

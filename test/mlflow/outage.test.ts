@@ -30,8 +30,12 @@ describe("tracking while MLflow is unreachable", () => {
     expect(log.count("warn")).toBe(1);
     expect(log.lines.find((l) => l.level === "warn")!.msg).toMatch(/cannot reach .*training goes on/);
 
+    const seenBefore = proxy.seen.length;
     await proxy.start();
     tracker.logEpoch(5, { train_loss: 0.1, val_auroc: 0.6 });
+    // The recovery bound (docs/operator.md): the tracker's next try reaches the server within
+    // maxRetryIntervalMs of its return, whatever the server's own speed (slack for timers on a loaded machine).
+    await vi.waitFor(() => expect(proxy.seen.length).toBeGreaterThan(seenBefore), { timeout: quick.maxRetryIntervalMs + 2_000, interval: 10 });
     await vi.waitFor(
       () => {
         expect(tracker.pending.metrics).toBe(0);

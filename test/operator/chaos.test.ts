@@ -1,7 +1,7 @@
 // The operator as a real process, killed with SIGKILL at random points of 20 experiment lifecycles and restarted
 // each time. Whatever the moment of death (before a Job is created, between the Job and the status write, while a
 // finished pod waits for its final state to be recorded), the restarted operator must finish the work:
-//   - never a second Job for an experiment (one Job per experiment, its UID never changes, at most one JobCreated);
+//   - never a second Job for an experiment (one Job per experiment, its UID never changes);
 //   - no lost status: the results in a succeeded pod's termination message, the failure reason and exit code;
 //   - every experiment reaches its final phase, and a final phase never changes afterwards.
 // The kill schedule comes from a seed that is printed (MEMEOPS_CHAOS_SEED=N replays one).
@@ -200,11 +200,6 @@ describe("chaos", () => {
     // No duplicate Job: exactly one Job per experiment over the whole run, never replaced by another.
     for (const p of plans) expect([...(observer.jobUids.get(p.name) ?? [])], p.name).toHaveLength(1);
     expect([...observer.jobUids.keys()].sort()).toEqual(plans.map((p) => p.name).sort());
-    const events = (await client.request<Obj>("GET", `/api/v1/namespaces/${ns}/events`)).items;
-    for (const p of plans) {
-      const created = events.filter((e: Obj) => e.involvedObject.name === p.name && e.reason === "JobCreated");
-      expect(created.length, `JobCreated events of ${p.name}`).toBeLessThanOrEqual(1);
-    }
     // No "already exists" noise, and no crash output, in any run's log.
     expect(lines.filter((l) => /already exists/i.test(JSON.stringify(l)))).toEqual([]);
     expect(runs.flatMap((r) => r.otherOutput)).toEqual([]);

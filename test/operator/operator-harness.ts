@@ -80,7 +80,7 @@ export function startTestOperator(ns: string[], extra: Partial<ManagerOptions> =
     bindAddress: "127.0.0.1",
     trainerImage: "memeops/trainer:test",
     resyncMs: 10_000,
-    log: jsonLogger({ write: (l) => appendFileSync(logFile, l + "\n") }),
+    log: jsonLogger({ debug: true, write: (l) => appendFileSync(logFile, l + "\n") }),
     ...extra,
   });
 }

@@ -68,6 +68,19 @@ describe("invalid specs", () => {
     expect(verdict.ok, "the CRD must reject it too").toBe(false);
   });
 
+  it("an experiment that starts from its own checkpoint is refused by both, naming the field", () => {
+    const doc = merge(base, { metadata: { name: "selfref" }, spec: { model: { initialWeights: { fromExperiment: "selfref" } } } });
+    const [loaded] = loadExperimentsFromText(JSON.stringify(doc), "self.yaml");
+    expect(loaded!.problems).toEqual([
+      { path: "spec.model.initialWeights.fromExperiment", message: expect.stringContaining("its own checkpoint") },
+    ]);
+    const rootServer = serverEmulator(memeExperimentCrd().spec.versions[0]!.schema.openAPIV3Schema);
+    expect(rootServer(doc).ok, "the CRD's root rule must reject it too").toBe(false);
+    const other = merge(doc, { spec: { model: { initialWeights: { fromExperiment: "another" } } } });
+    expect(loadExperimentsFromText(JSON.stringify(other), "other.yaml")[0]!.problems).toEqual([]);
+    expect(rootServer(other)).toMatchObject({ ok: true });
+  });
+
   it("every problem of a file is reported, not just the first", () => {
     const doc = merge(base, { spec: { training: { learningRate: -1, epochs: 0 }, features: { extractor: "nope" } } });
     const [loaded] = loadExperimentsFromText(JSON.stringify(doc), "bad.yaml");

@@ -13,9 +13,9 @@ describe("OperatorMetrics", () => {
     const t = await text(m);
     expect(t).toMatch(/^memeops_operator_leader 0$/m);
     expect(t).toMatch(/^# TYPE memeops_operator_api_requests_total counter$/m);
-    m.apiRequests.inc({ verb: "GET" });
-    m.apiRequests.inc({ verb: "GET" });
-    expect(await text(m)).toMatch(/^memeops_operator_api_requests_total\{verb="GET"\} 2$/m);
+    m.apiRequests.inc({ verb: "GET", resource: "pods" });
+    m.apiRequests.inc({ verb: "GET", resource: "pods" });
+    expect(await text(m)).toMatch(/^memeops_operator_api_requests_total\{verb="GET",resource="pods"\} 2$/m);
   });
 
   it("an experiment's gauges (a metric without a value has no series) are removed with it, others' kept", async () => {

@@ -18,6 +18,8 @@ export class FakeBackend implements TrackingBackend {
   status: TerminalStatus | undefined;
   endTime: number | undefined;
   opens = 0;
+  /** openRun calls refused while down. */
+  failedOpens = 0;
   calls: { batch: LogBatch; verifyMetrics: boolean }[] = [];
 
   private unreachable(path: string) {
@@ -25,7 +27,10 @@ export class FakeBackend implements TrackingBackend {
   }
 
   async openRun(_spec: RunSpec): Promise<RunRef> {
-    if (this.down) throw this.unreachable("runs/create");
+    if (this.down) {
+      this.failedOpens++;
+      throw this.unreachable("runs/create");
+    }
     this.opens++;
     return { runId: "run1", experimentId: "1", artifactUri: "mlflow-artifacts:/1/run1/artifacts", status: "RUNNING", url: "http://fake/#/experiments/1/runs/run1" };
   }

@@ -77,6 +77,27 @@ describe("RunTracker", () => {
     await t.finish();
   });
 
+  it("keeps retrying when its clock lags the timers (a loaded machine), and recovers within maxRetryIntervalMs", async () => {
+    // On a loaded machine a timer set for `delay` can fire before Date.now() has moved `delay` on (libuv
+    // measures timers from the loop time cached at the start of the iteration). A frozen clock is the
+    // extreme of that: every retry timer fires "early". The timer is the retry; it must not be refused.
+    const b = new FakeBackend();
+    b.down = true;
+    const t = new RunTracker(b, spec, { logger: logger().l, ...quick, now: () => 1_000 });
+    t.logEpoch(0, { train_loss: 1 });
+    expect(await t.flush()).toBe(false);
+    await new Promise((r) => setTimeout(r, 200)); // past maxRetryIntervalMs: the delay is at its cap
+    const tries = b.calls.length + b.failedOpens;
+    expect(tries).toBeGreaterThan(2);
+    b.down = false;
+    const back = Date.now();
+    await vi.waitFor(() => expect(b.metrics).toHaveLength(1), { timeout: 2000, interval: 2 });
+    // The bound docs/operator.md states: the next try comes at most maxRetryIntervalMs after the store is back
+    // (plus timer lateness, generous here for a loaded machine).
+    expect(Date.now() - back).toBeLessThan(quick.maxRetryIntervalMs + 500);
+    await t.finish();
+  });
+
   it("after an answer-less failure, the next send asks the store to check for points that landed", async () => {
     const b = new FakeBackend();
     const t = new RunTracker(b, spec, { logger: logger().l, ...quick });
