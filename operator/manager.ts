@@ -16,12 +16,12 @@ import { TokenAuthenticator } from "./reporting/authenticator.ts";
 import { reportHandler } from "./reporting/server.ts";
 import { readKeyPair, readTrustedCa, type ReportTls } from "./reporting/tls.ts";
 import { MlflowRuns } from "./tracking/mlflow-runs.ts";
-import { runForLeadership } from "./manager/election.ts";
+import { runForLeadership, type ElectionOptions } from "./manager/election.ts";
 import { startHttpServers } from "./manager/http.ts";
 import { gracefulStop } from "./manager/shutdown.ts";
 import { startWorkers } from "./manager/workers.ts";
 
-export interface ManagerOptions extends ControllerSettings {
+export interface ManagerOptions extends ControllerSettings, Omit<ElectionOptions, "identity" | "log"> {
   kubeconfig?: string;
   /** watch only these namespaces; empty: all */
   namespaces?: string[];
@@ -32,12 +32,6 @@ export interface ManagerOptions extends ControllerSettings {
   /** serve the report endpoint over HTTPS with this pair (and tell trainers its CA); undefined: plain HTTP */
   reportTls?: ReportTls;
   bindAddress?: string;
-  leaderElect?: boolean;
-  leaseNamespace?: string;
-  leaseName?: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
   workers?: number;
   /** this replica's name in the Lease and in its Events' reportingInstance; default hostname_random */
   identity?: string;

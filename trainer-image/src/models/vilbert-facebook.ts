@@ -17,14 +17,14 @@
 // the text side's FFN is most of its cost (bench/freeze-speed.ts). A one-modality model's head reads its one
 // pooled vector (biHidden).
 import * as tf from "@tensorflow/tfjs";
-import { ParamStore } from "./layers/params.ts";
-import { ViLBERTBackbone, initializerRange, poolerActivationOf, withModalities, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { initializerRange, stream, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { ViLBERTModel } from "./layers/vilbert-model.ts";
 import { fusePooled } from "./layers/fuse.ts";
 import { Dense } from "./layers/dense.ts";
 import { dropout } from "./layers/dropout.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
-import type { Architecture, FrozenLayers, FrozenOutputs, Model, Modality, ModelSize, PoolerActivation } from "./model.ts";
+import type { ModelSize } from "./model.ts";
 import type { Dims } from "../common/batch.ts";
 
 export interface FacebookViLBERTConfig extends ViLBERTConfig {
@@ -82,21 +82,12 @@ export const PRESETS: Record<ModelSize, FacebookViLBERTConfig> = {
   },
 };
 
-export class FacebookViLBERT implements Model {
-  readonly params: ParamStore;
-  readonly architecture: Architecture;
-  readonly backbone: ViLBERTBackbone;
+export class FacebookViLBERT extends ViLBERTModel<FacebookViLBERTConfig> {
   readonly headDense: Dense;
   readonly headOut: Dense;
-  readonly poolerActivation: PoolerActivation;
-  readonly modalities: readonly Modality[];
 
-  constructor(size: ModelSize, dims: Dims, seed: number, readonly config: FacebookViLBERTConfig = PRESETS[size]) {
-    this.architecture = { name: "vilbert_facebook", size, dims, config: withModalities(config) };
-    this.poolerActivation = poolerActivationOf(config);
-    this.params = new ParamStore(seed, config.initializerRange);
-    this.backbone = new ViLBERTBackbone(this.params, config, dims.D);
-    this.modalities = this.backbone.modalities;
+  constructor(size: ModelSize, dims: Dims, seed: number, config: FacebookViLBERTConfig = PRESETS[size]) {
+    super("vilbert_facebook", size, dims, seed, config);
     const bi = config.bi.biHidden;
     this.headDense = new Dense(this.params, "classifier.dense", this.modalities.length * bi, config.headHidden);
     this.headOut = new Dense(this.params, "classifier.out_proj", config.headHidden, 2);
@@ -106,21 +97,5 @@ export class FacebookViLBERT implements Model {
     const fused = fusePooled(this.backbone.apply(x, ctx), (t, v) => tf.concat([t, v], 1)); // [B, modalities x biHidden]
     const hidden = dropout(this.headDense.apply(fused).relu(), this.config.headDropout, ctx);
     return this.headOut.apply(hidden) as tf.Tensor2D;
-  }
-
-  get frozen(): FrozenLayers {
-    return this.backbone.frozen;
-  }
-
-  freeze(layers: FrozenLayers): void {
-    this.backbone.freeze(layers, `vilbert_facebook/${this.architecture.size}`);
-  }
-
-  frozenOutputs(x: ModelInputs): FrozenOutputs {
-    return this.backbone.frozenOutputs(x);
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }

@@ -11,8 +11,8 @@
 // Weight names: the head is `vil_prediction.logit_fc.{0,2,3}` as in that release.
 import type * as tf from "@tensorflow/tfjs";
 import { fusePooled } from "./layers/fuse.ts";
-import { ParamStore } from "./layers/params.ts";
-import { ViLBERTBackbone, poolerActivationOf, withModalities, type ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import type { ViLBERTConfig } from "./layers/vilbert-backbone.ts";
+import { ViLBERTModel } from "./layers/vilbert-model.ts";
 import { Dense } from "./layers/dense.ts";
 import { LayerNorm } from "./layers/layer-norm.ts";
 import { dropout } from "./layers/dropout.ts";
@@ -20,7 +20,7 @@ import { gelu } from "./layers/gelu.ts";
 import { PRESETS as FACEBOOK_PRESETS } from "./vilbert-facebook.ts";
 import type { ModelInputs } from "./layers/inputs.ts";
 import type { ForwardContext } from "./layers/context.ts";
-import type { Architecture, FrozenLayers, FrozenOutputs, Model, Modality, ModelSize, PoolerActivation } from "./model.ts";
+import type { ModelSize } from "./model.ts";
 import type { Dims } from "../common/batch.ts";
 
 export interface HfViLBERTConfig extends ViLBERTConfig {
@@ -39,22 +39,13 @@ export const PRESETS: Record<ModelSize, HfViLBERTConfig> = {
   minilm: presetFor("minilm"),
 };
 
-export class HfViLBERT implements Model {
-  readonly params: ParamStore;
-  readonly architecture: Architecture;
-  readonly backbone: ViLBERTBackbone;
+export class HfViLBERT extends ViLBERTModel<HfViLBERTConfig> {
   readonly headIn: Dense;
   readonly headNorm: LayerNorm;
   readonly headOut: Dense;
-  readonly poolerActivation: PoolerActivation;
-  readonly modalities: readonly Modality[];
 
-  constructor(size: ModelSize, dims: Dims, seed: number, readonly config: HfViLBERTConfig = PRESETS[size]) {
-    this.architecture = { name: "vilbert_hf", size, dims, config: withModalities(config) };
-    this.poolerActivation = poolerActivationOf(config);
-    this.params = new ParamStore(seed, config.initializerRange);
-    this.backbone = new ViLBERTBackbone(this.params, config, dims.D);
-    this.modalities = this.backbone.modalities;
+  constructor(size: ModelSize, dims: Dims, seed: number, config: HfViLBERTConfig = PRESETS[size]) {
+    super("vilbert_hf", size, dims, seed, config);
     const bi = config.bi.biHidden;
     this.headIn = new Dense(this.params, "vil_prediction.logit_fc.0", bi, 2 * bi);
     this.headNorm = new LayerNorm(this.params, "vil_prediction.logit_fc.2", 2 * bi);
@@ -64,21 +55,5 @@ export class HfViLBERT implements Model {
   logits(x: ModelInputs, ctx: ForwardContext): tf.Tensor2D {
     const fused = dropout(fusePooled(this.backbone.apply(x, ctx), (t, v) => t.mul(v)), this.config.fusionDropout, ctx); // [B, biHidden]
     return this.headOut.apply(this.headNorm.apply(gelu(this.headIn.apply(fused)))) as tf.Tensor2D;
-  }
-
-  get frozen(): FrozenLayers {
-    return this.backbone.frozen;
-  }
-
-  freeze(layers: FrozenLayers): void {
-    this.backbone.freeze(layers, `vilbert_hf/${this.architecture.size}`);
-  }
-
-  frozenOutputs(x: ModelInputs): FrozenOutputs {
-    return this.backbone.frozenOutputs(x);
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }
