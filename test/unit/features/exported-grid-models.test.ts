@@ -1,4 +1,4 @@
-// The grid extractors against the real architectures: EfficientNet-Lite0 and torchvision's ResNet exported by
+// The grid extractors against the real architectures: EfficientNet-Lite0, torchvision's ResNet and CLIP's ViT exported by
 // exporter/ at reduced width and depth with seeded random weights, and the PyTorch modules' own outputs on committed
 // images (PNG, JPEG, grayscale, alpha, 64 to 2000 px, portrait and landscape) through torchvision's transforms on
 // PIL images.
@@ -19,6 +19,7 @@ const MODEL = join(FIXTURES, "efficientnet-reduced/efficientnet_lite0.onnx");
 const GRID_MODELS = [
   { extractor: "efficientnet", model: MODEL, kernel: "pil-bicubic" },
   { extractor: "resnet", model: join(FIXTURES, "resnet-reduced/resnet152.onnx"), kernel: "pil-bilinear" },
+  { extractor: "clip", model: join(FIXTURES, "clip-reduced/clip_vit_b32_vision.onnx"), kernel: "pil-bicubic" },
 ] as const;
 
 const tmp = mkdtempSync(join(tmpdir(), "memeops-exported-"));
