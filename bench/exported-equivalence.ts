@@ -3,15 +3,21 @@
 //   (default: efficientnet ~/.cache/memeops/models/efficientnet-lite0/efficientnet_lite0.onnx)
 // MODEL_FILE comes with the manifest and the reference outputs the exporter wrote with
 // --reference-images test/fixtures/exported/images. Prints, per image, the relative error of the grid features
-// against the PyTorch module's own map; then images/s through the extractor (PIL resize + normalise + inference on
-// decoded images, BENCH_BATCH per run) and through a bare session fed pre-made tensors, and their ratio.
+// against the PyTorch module's own map; then images/s through the prepare stage's extraction path and through a
+// bare session fed pre-made tensors (same settings, same batch), and their ratio.
 // A test-only export (seeded random weights, e.g. a full-size ResNet-152 where its weights are unreachable) is
 // accepted here: it has the real file's architecture and cost, which is what this measures.
-import { availableParallelism, homedir, loadavg } from "node:os";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, homedir, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { featuresSpec } from "../api/v1alpha1/spec.ts";
 import { decodeImageFile } from "../trainer-image/src/data/decode.ts";
+import type { ImageSource } from "../trainer-image/src/features/batch-pipeline.ts";
+import { FeatureCache } from "../trainer-image/src/features/cache/feature-cache.ts";
 import type { DecodedImage } from "../trainer-image/src/features/extractor.ts";
+import { extractToCache } from "../trainer-image/src/features/extract-with-cache.ts";
+import { resizeThreads } from "../trainer-image/src/features/image/resize-workers.ts";
 import { intraOpThreads, ort, sessionOptions } from "../trainer-image/src/features/onnx/onnx-model.ts";
 import { openExtractorForSpec } from "../trainer-image/src/features/open-for-spec.ts";
 import { readReference, relativeError } from "../test/fixtures/exported/reference.ts";
@@ -23,7 +29,7 @@ const images = join(import.meta.dirname, "../test/fixtures/exported/images");
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 
-console.log(JSON.stringify({ cores: availableParallelism(), intraOpThreads: intraOpThreads(), loadavg: loadavg().map((l) => +l.toFixed(1)), model }));
+console.log(JSON.stringify({ cores: availableParallelism(), intraOpThreads: intraOpThreads(), resizeThreads: resizeThreads(), loadavg: loadavg().map((l) => +l.toFixed(1)), model }));
 const reference = readReference(model);
 const { extractor, manifest } = await openExtractorForSpec(featuresSpec.parse({ extractor: name, regions: 49, model }), {
   modelDir: dir,
@@ -44,12 +50,20 @@ for (const ref of reference.images) {
 }
 console.log(JSON.stringify({ worstRelative: worst, images: reference.images.length, within1e4: worst < 1e-4 }));
 
-// Speed: the meme-sized images (all but the 2000 px one, which the prepare stage would first shrink to 1333 px).
-const batch = Array.from({ length: BATCH }, (_, i) => decoded.filter((d) => Math.max(d.width, d.height) < 1000)[i % 5]!);
-await extractor.extract(batch); // warm-up
+// Speed: the prepare stage's path (extractToCache: cache lookups, batches of BENCH_BATCH, decoded images resized on
+// worker threads and normalised, inference, cache writes) over BENCH_BATCH * ROUNDS distinct meme-sized images
+// (copies of the test images under distinct hashes; the 2000 px one is left out: prepare shrinks it to 1333 px first).
+const memeSized = decoded.filter((d) => Math.max(d.width, d.height) < 1000);
+const sources: ImageSource[] = Array.from({ length: BATCH * ROUNDS }, (_, i) => {
+  const image = { ...memeSized[i % memeSized.length]!, sha256: createHash("sha256").update(`bench ${i}`).digest("hex") };
+  return { sha256: image.sha256, load: async () => image };
+});
+const tmp = mkdtempSync(join(tmpdir(), "memeops-bench-"));
+await extractor.extract(memeSized.slice(0, 1)); // warm-up
 let start = performance.now();
-for (let r = 0; r < ROUNDS; r++) await extractor.extract(batch);
-const memeops = (ROUNDS * BATCH) / ((performance.now() - start) / 1000);
+await extractToCache(extractor, new FeatureCache(join(tmp, "cache")), sources, { batchSize: BATCH });
+const memeops = sources.length / ((performance.now() - start) / 1000);
+rmSync(tmp, { recursive: true, force: true });
 
 const session = await ort.InferenceSession.create(model, sessionOptions());
 const inputName = session.inputNames[0]!;
