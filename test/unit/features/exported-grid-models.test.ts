@@ -12,7 +12,7 @@ import { featuresSpec } from "../../../api/v1alpha1/spec.ts";
 import { decodeImageFile } from "../../../trainer-image/src/data/decode.ts";
 import { openExtractorForSpec } from "../../../trainer-image/src/features/open-for-spec.ts";
 import { resizeSquare } from "../../../trainer-image/src/features/image/resize.ts";
-import { readReference, relativeError } from "../../fixtures/exported/reference.ts";
+import { pooledReference, readReference, relativeError } from "../../fixtures/exported/reference.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/exported");
 const MODEL = join(FIXTURES, "efficientnet-reduced/efficientnet_lite0.onnx");
@@ -56,6 +56,19 @@ describe.each(GRID_MODELS)("$extractor extractor = the PyTorch module (exported,
     const { scale, relative } = relativeError(out!, reference, ref);
     expect(scale).toBeGreaterThan(0.1);
     expect(relative).toBeLessThan(1e-4);
+  });
+
+  it("pools the map to a coarser grid (36 = 6x6) as AdaptiveAvgPool2d does", async () => {
+    const ref = reference.images.find((i) => i.file === "meme-portrait.png")!;
+    const { image } = await decodeImageFile(join(FIXTURES, "images", ref.file));
+    const { extractor } = await openExtractorForSpec(featuresSpec.parse({ extractor: name, regions: 36, model }), sources(true));
+    const [out] = await extractor.extract([image]);
+    await extractor.close();
+    const expected = pooledReference(reference, ref, 6);
+    const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const worst = expected.reduce((m, v, k) => Math.max(m, Math.abs(v - out!.features[k]!)), 0);
+    expect([out!.regions, out!.features.length]).toEqual([36, expected.length]);
+    expect(worst / scale).toBeLessThan(1e-4);
   });
 });
 
