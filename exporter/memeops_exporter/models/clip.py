@@ -11,6 +11,7 @@ import os
 import torch
 from torchvision import transforms
 
+from ..manifest import Source, sha256_file
 from . import Built, Entry, MissingSource
 
 SIZE = 224
@@ -30,6 +31,20 @@ class Tokens(torch.nn.Module):
         return self.vision(pixel_values=pixel_values).last_hidden_state
 
 
+def _weights_file(where: str) -> str:
+    """The weights file from_pretrained read: in the local copy, or in the hub cache."""
+    from huggingface_hub import try_to_load_from_cache
+
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        local = os.path.join(where, name)
+        if os.path.isfile(local):
+            return local
+        cached = try_to_load_from_cache(where, name)
+        if isinstance(cached, str):
+            return cached
+    raise MissingSource(f"clip: found no model.safetensors or pytorch_model.bin for {where} to record in the manifest")
+
+
 def build(seed: int | None, reduced: bool) -> Built:
     from transformers import CLIPVisionConfig, CLIPVisionModel
 
@@ -44,12 +59,8 @@ def build(seed: int | None, reduced: bool) -> Built:
                 f"clip needs {REPOSITORY} (config.json and model.safetensors) from the Hugging Face hub, which is not "
                 f"reachable here ({type(e).__name__}); copy that repository to a directory and set MEMEOPS_CLIP_SOURCE to it"
             ) from e
-        from ..manifest import Source, sha256_file
-        from huggingface_hub import try_to_load_from_cache
-
-        weights = next((p for p in (try_to_load_from_cache(where, f) for f in ("model.safetensors", "pytorch_model.bin")) if isinstance(p, str)), None)
-        weights = weights or next((os.path.join(where, f) for f in ("model.safetensors", "pytorch_model.bin") if os.path.isfile(os.path.join(where, f))), None)
-        source = Source(uri=f"hf://{REPOSITORY}", sha256=sha256_file(weights) if weights else "unknown", description="CLIP ViT-B/32 (OpenAI)")
+        uri = f"hf://{REPOSITORY}" if where == REPOSITORY else f"file://{os.path.abspath(where)} (a copy of hf://{REPOSITORY})"
+        source = Source(uri=uri, sha256=sha256_file(_weights_file(where)), description="CLIP ViT-B/32 (OpenAI)")
     else:
         torch.manual_seed(seed)
         config = CLIPVisionConfig(image_size=SIZE, patch_size=32, **(REDUCED if reduced else {}))

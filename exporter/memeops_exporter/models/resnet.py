@@ -6,6 +6,8 @@ preprocessing: the image squashed to 224x224 with PIL bilinear (torchvision's Re
 mean/std; torchvision's evaluation recipe resizes to 232 and center-crops 224, which memeops does not do, so
 that every grid cell is a cell of the whole meme."""
 
+from pathlib import Path
+
 import torch
 import torchvision
 from torchvision import transforms
@@ -53,7 +55,8 @@ def _real() -> tuple[ResNet, Source]:
         ) from e
     net = torchvision.models.resnet152()
     net.load_state_dict(state, strict=True)
-    return net, Source(uri=weights.url, sha256=sha256_file(__import__("pathlib").Path(cache) / file_name), description="torchvision ResNet-152 IMAGENET1K_V2")
+    source = Source(uri=weights.url, sha256=sha256_file(Path(cache) / file_name), description="torchvision ResNet-152 IMAGENET1K_V2")
+    return net, source
 
 
 def build(seed: int | None, reduced: bool) -> Built:
