@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./commands/run.ts")).runCommand,
   data: async () => (await import("./commands/data.ts")).dataCommand,
   weights: async () => (await import("./commands/weights.ts")).weightsCommand,
+  models: async () => (await import("./commands/models.ts")).modelsCommand,
   operator: async () => (await import("./commands/operator.ts")).operatorCommand,
   trainer: async () => (await import("./commands/trainer.ts")).trainerCommand,
 };

@@ -25,5 +25,18 @@ def export_onnx(module: torch.nn.Module, input_name: str, output_name: str, inpu
             external_data=False,
         )
     model = onnx.load(str(out))
+    _strip_provenance(model.graph)
     onnx.checker.check_model(model)
+    onnx.save(model, str(out))
     return time.perf_counter() - start
+
+
+def _strip_provenance(graph: onnx.GraphProto) -> None:
+    """The exporter annotates every node with Python stack traces (absolute paths, line numbers): the same model
+    would give different bytes from another checkout, and the file would carry this machine's paths."""
+    for node in graph.node:
+        del node.metadata_props[:]
+        node.doc_string = ""
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.GRAPH:
+                _strip_provenance(attribute.g)

@@ -38,6 +38,6 @@ class Entry:
 
 
 def entries() -> dict[str, Entry]:
-    from . import efficientnet
+    from . import clip, efficientnet, resnet
 
-    return {e.name: e for e in [efficientnet.ENTRY]}
+    return {e.name: e for e in [efficientnet.ENTRY, resnet.ENTRY, clip.ENTRY]}

