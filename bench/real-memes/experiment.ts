@@ -54,3 +54,18 @@ export async function testClasses(preparedDir: string, ids: readonly string[]): 
   const classes = ids.map((id) => classOf.get(id));
   return classes.every((c): c is string => c !== undefined) ? classes : undefined;
 }
+
+/**
+ * The test items whose image is byte for byte one of the train split's (HarMeme's test split repeats 27 train memes
+ * under new ids): a model may have learnt them, so the report also scores the test split without them.
+ */
+export async function testItemsRepeatedFromTrain(preparedDir: string): Promise<Set<string>> {
+  const [train, test] = await Promise.all([loadPreparedSource(preparedDir, "train"), loadPreparedSource(preparedDir, "test")]);
+  const trainImages = new Set(train.items.map((item) => item.image.sha256));
+  return new Set(test.items.filter((item) => trainImages.has(item.image.sha256)).map((item) => item.id));
+}
+
+/** The ids of the prepared test split, in the order predictions come. */
+export async function testIds(preparedDir: string): Promise<string[]> {
+  return (await loadPreparedSource(preparedDir, "test")).items.map((item) => item.id);
+}

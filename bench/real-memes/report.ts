@@ -27,6 +27,8 @@ export interface BenchRecord {
   machine: string;
   date: string;
   prepareSeconds: number;
+  /** computing the frozen text layers' outputs (absent in records written before it was kept) */
+  frozenCacheSeconds?: number;
   testLabels: number[];
   /** the original class of each test item (HarMeme's harm level), when the source keeps it */
   testClasses?: string[];
@@ -42,18 +44,21 @@ export interface ModelSummary {
   secondsPerRun: number;
 }
 
-export function summarise(bench: BenchRecord, resamples = 2000): ModelSummary[] {
+/** Per model, over the test items that `keep` holds (default all). */
+export function summarise(bench: BenchRecord, keep: (i: number) => boolean = () => true, resamples = 2000): ModelSummary[] {
+  const kept = (xs: number[]) => xs.filter((_, i) => keep(i));
+  const labels = kept(bench.testLabels);
   return VARIANTS.flatMap((variant) => {
     const runs = bench.runs.filter((r) => r.variant === variant);
     if (runs.length === 0) return [];
-    const probs = runs.map((r) => r.testProbabilities);
+    const probs = runs.map((r) => kept(r.testProbabilities));
     const opts = { resamples, seed: 1 };
     return [{
       variant,
       seeds: runs.map((r) => r.seed),
-      auroc: bootstrapInterval(probs, bench.testLabels, aurocMetric, opts),
-      accuracy: bootstrapInterval(probs, bench.testLabels, accuracyAt(0.5), opts),
-      macroF1: bootstrapInterval(probs, bench.testLabels, macroF1At(0.5), opts),
+      auroc: bootstrapInterval(probs, labels, aurocMetric, opts),
+      accuracy: bootstrapInterval(probs, labels, accuracyAt(0.5), opts),
+      macroF1: bootstrapInterval(probs, labels, macroF1At(0.5), opts),
       secondsPerRun: runs.reduce((s, r) => s + r.seconds, 0) / runs.length,
     }];
   });
