@@ -1,6 +1,6 @@
 // The benchmark's report: per model, the seed-averaged test AUROC, accuracy and macro-F1 with percentile-bootstrap
 // 95% intervals, beside the published HarMeme numbers; a picture of the same; per-harm-level figures; time per run.
-import { accuracyAt, aurocMetric, bootstrapInterval, macroF1At, type Interval } from "../../trainer-image/src/evaluation/bootstrap.ts";
+import { accuracyAt, aurocMetric, bootstrapDifference, bootstrapInterval, macroF1At, type Interval } from "../../trainer-image/src/evaluation/bootstrap.ts";
 import { intervalBarsChart } from "../../trainer-image/src/evaluation/plots/interval-bars-chart.ts";
 import { MAJORITY_ACCURACY, PUBLISHED_HARMEME } from "./published.ts";
 
@@ -126,4 +126,22 @@ export function publishedTable(): string {
     ...PUBLISHED_HARMEME.map((p) => `| ${p.model} | ${pct(p.auroc)} | ${pct(p.accuracy)} | ${p.source} |`),
     `| always "not harmful" | - | ${pct(MAJORITY_ACCURACY.accuracy)} | ${MAJORITY_ACCURACY.source} |`,
   ].join("\n");
+}
+
+/** The fused model against each one-modality model: paired bootstrap intervals of the AUROC and macro-F1 differences. */
+export function fusionGainTable(bench: BenchRecord, resamples = 2000): string | null {
+  const probs = (v: Variant) => bench.runs.filter((r) => r.variant === v).map((r) => r.testProbabilities);
+  const fused = probs("fused");
+  if (fused.length === 0) return null;
+  const signed = (v: number) => `${v >= 0 ? "+" : ""}${pct(v)}`;
+  const cell = (i: Interval) => `${signed(i.mean)} [${signed(i.lo)}, ${signed(i.hi)}]`;
+  const rows = ["| fused minus | AUROC [95% CI] | macro-F1 [95% CI] |", "|---|---|---|"];
+  for (const v of ["text", "image"] as const) {
+    const other = probs(v);
+    if (other.length === 0) continue;
+    const opts = { resamples, seed: 2 };
+    rows.push(`| ${VARIANT_NAMES[v]} | ${cell(bootstrapDifference(fused, other, bench.testLabels, aurocMetric, opts))} | ` +
+      `${cell(bootstrapDifference(fused, other, bench.testLabels, macroF1At(0.5), opts))} |`);
+  }
+  return rows.join("\n");
 }

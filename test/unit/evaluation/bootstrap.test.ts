@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accuracyAt, aurocMetric, bootstrapInterval, macroF1At, quantile } from "../../../trainer-image/src/evaluation/bootstrap.ts";
+import { accuracyAt, aurocMetric, bootstrapDifference, bootstrapInterval, macroF1At, quantile } from "../../../trainer-image/src/evaluation/bootstrap.ts";
 import { mulberry32 } from "../../../trainer-image/src/common/rng.ts";
 
 /** n items, ~35% positive, with probabilities that separate the classes by `signal` plus noise. */
@@ -63,5 +63,18 @@ describe("bootstrapInterval", () => {
   it("quantile interpolates like numpy", () => {
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(quantile([1, 2, 3, 4], 0.025)).toBeCloseTo(1.075, 12);
+  });
+});
+
+describe("bootstrapDifference", () => {
+  it("is above 0 for a clearly better model, straddles 0 for the same model, and is paired", () => {
+    const { y, p: weak } = synthetic(400, 0.05, 11);
+    const strong = y.map((label, i) => 0.7 * (label ? 0.9 : 0.1) + 0.3 * weak[i]!);
+    const better = bootstrapDifference([strong], [weak], y, aurocMetric, { resamples: 300 });
+    expect(better.mean).toBeCloseTo(aurocMetric(strong, y) - aurocMetric(weak, y), 12);
+    expect(better.lo).toBeGreaterThan(0);
+    const same = bootstrapDifference([weak], [weak], y, aurocMetric, { resamples: 300 });
+    // paired: a model against itself differs by exactly 0 on every resample
+    expect([same.mean, same.lo, same.hi]).toEqual([0, 0, 0]);
   });
 });
