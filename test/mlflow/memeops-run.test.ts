@@ -80,8 +80,11 @@ describe("memeops run --tracking-uri http://… (a real MLflow server)", () => {
     for (const k of ["model_total_params", "model_trainable_params", "backend", "device", "extractor", "regions", "model", "size", "dataset_source", "dataset_hash"]) {
       expect(params[k], k).toBeDefined();
     }
-    expect(params).toMatchObject({ model: "vilbert_hf", size: "tiny", extractor: "pixels", regions: "16", dataset_source: "synthetic", epochs: "2", maxSequenceLength: "16", learningRate: "0.001" });
+    expect(params).toMatchObject({ model: "vilbert_hf", size: "tiny", modalities: "text,image", extractor: "pixels", regions: "16", dataset_source: "synthetic", epochs: "2", maxSequenceLength: "16", learningRate: "0.001" });
     expect(Number(params.model_total_params)).toBeGreaterThan(0);
+    // nothing frozen: every parameter trains, and no freeze.* param claims otherwise
+    expect(params.model_trainable_params).toBe(params.model_total_params);
+    expect(Object.keys(params).filter((k) => k.startsWith("freeze."))).toEqual([]);
     expect(params.dataset_hash).toMatch(/^[0-9a-f]{16,}$/);
 
     const history = await api(`metrics/get-history?run_id=${runId}&metric_key=val_auroc`);

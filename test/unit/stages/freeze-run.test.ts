@@ -37,6 +37,18 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** The params of the one run in an MLflow file store: mlruns/EXPERIMENT/RUN/params/KEY holds each value. */
+function mlflowParams(store: string): Record<string, string> {
+  const runs = readdirSync(store, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+    .flatMap((exp) => readdirSync(join(store, exp.name), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+      .map((r) => join(store, exp.name, r.name, "params")));
+  const dir = runs.find((d) => { try { return readdirSync(d).length > 0; } catch { return false; } });
+  if (!dir) throw new Error(`no run with params under ${store}`);
+  return Object.fromEntries(readdirSync(dir).map((k) => [k, readFileSync(join(dir, k), "utf8")]));
+}
+
 const run = (out: string) => runCommand.run([file, "--out", join(tmp, out), "--storage", join(tmp, "storage"), "--tracking-uri", join(tmp, "mlruns")]);
 
 describe("memeops run with training.freeze and model.modalities", () => {
@@ -51,6 +63,11 @@ describe("memeops run with training.freeze and model.modalities", () => {
     expect(manifest.frozen).toEqual({ text: 1, visual: null });
     expect(manifest.architecture.config.modalities).toEqual(["text"]);
     expect(readdirSync(join(tmp, "cache", "frozen-outputs")).length).toBe(4); // train and validation: values + description
+    // the MLflow run (here the file store) says what was frozen and what trained
+    const params = mlflowParams(join(tmp, "mlruns"));
+    expect(params).toMatchObject({ modalities: "text", "freeze.textLayers": "1" });
+    expect(Number(params.model_trainable_params)).toBeGreaterThan(0);
+    expect(Number(params.model_trainable_params)).toBeLessThan(Number(params.model_total_params));
 
     lines.length = 0;
     expect(await run("second")).toBe(0);
