@@ -35,15 +35,15 @@ MODELS ?= efficientnet
 MODELS_DIR ?= $(HOME)/.cache/memeops/models
 
 .PHONY: exporter-venv
-exporter-venv: $(EXPORTER_VENV)/.installed ## the model exporter's pinned Python environment (exporter/requirements.txt)
-$(EXPORTER_VENV)/.installed: exporter/requirements.txt
+exporter-venv: $(EXPORTER_VENV)/.installed ## the model exporter's pinned Python environment (export/requirements.txt)
+$(EXPORTER_VENV)/.installed: export/requirements.txt
 	python3 -m venv $(EXPORTER_VENV)
-	$(EXPORTER_VENV)/bin/pip install -q -r exporter/requirements.txt
+	$(EXPORTER_VENV)/bin/pip install -q -r export/requirements.txt
 	@touch $@
 
 .PHONY: models
 models: exporter-venv ## export the model files MODELS (default efficientnet) with manifests into MODELS_DIR
-	cd exporter && $(EXPORTER_VENV)/bin/python -m memeops_exporter export $(MODELS) --out $(abspath $(MODELS_DIR))
+	cd export && $(EXPORTER_VENV)/bin/python -m memeops_exporter export $(MODELS) --out $(abspath $(MODELS_DIR))
 
 .PHONY: test-unit
 test-unit: deps ## unit tests only (no servers)

@@ -1,4 +1,4 @@
-// `memeops models export|list`: the extractors' model files, made by the Python exporter (exporter/) in its own
+// `memeops models export|list`: the extractors' model files, made by the Python exporter (export/) in its own
 // pinned environment. This command only finds that environment and runs it; the trainer never runs Python.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 
-const EXPORTER_DIR = fileURLToPath(new URL("../../exporter/", import.meta.url));
+const EXPORTER_DIR = fileURLToPath(new URL("../../export/", import.meta.url));
 /** Exit code of the exporter when some weights are not reachable (it has printed which files each model needs). */
 const MISSING_SOURCES = 3;
 
@@ -16,13 +16,13 @@ const help = `Usage:
   memeops models list [--python PATH]
 
 export writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json for each NAME, from the real architecture and
-weights (exporter/README.md lists the models, their files and sources). Point the trainer at DIR with
+weights (export/README.md lists the models, their files and sources). Point the trainer at DIR with
 MEMEOPS_MODEL_DIR (or spec.features.model); the manifest is checked when the file is opened.
 When a model's weights cannot be reached from here, it says so, names the file it needs and where to put it,
 and exits 1 (the other models are still exported).
 
 The exporter runs in its own Python environment: --python, else $MEMEOPS_EXPORTER_PYTHON, else
-~/.cache/memeops/exporter-venv/bin/python (make exporter-venv installs it from exporter/requirements.txt).`;
+~/.cache/memeops/exporter-venv/bin/python (make exporter-venv installs it from export/requirements.txt).`;
 
 export function exporterPython(flag: string | undefined): string {
   const python = flag ?? process.env.MEMEOPS_EXPORTER_PYTHON ?? join(homedir(), ".cache/memeops/exporter-venv/bin/python");

