@@ -1,6 +1,7 @@
 // The benchmark's report: per model, the seed-averaged test AUROC, accuracy and macro-F1 with percentile-bootstrap
 // 95% intervals, beside the published HarMeme numbers; a picture of the same; per-harm-level figures; time per run.
 import { accuracyAt, aurocMetric, bootstrapDifference, bootstrapInterval, macroF1At, type Interval } from "../../trainer-image/src/evaluation/bootstrap.ts";
+import { figuresByClass } from "../../trainer-image/src/evaluation/by-class.ts";
 import { intervalBarsChart } from "../../trainer-image/src/evaluation/plots/interval-bars-chart.ts";
 import { MAJORITY_ACCURACY, PUBLISHED_HARMEME } from "./published.ts";
 
@@ -84,19 +85,21 @@ export function markdownTable(summaries: ModelSummary[]): string {
 export function perClassTable(bench: BenchRecord): string | null {
   if (!bench.testClasses) return null;
   const classes = [...new Set(bench.testClasses)].sort();
+  const labels = Int32Array.from(bench.testLabels);
+  // per variant, per class: the evaluate stage's own per-class figures of each run, averaged over the seeds
+  const shareOf = (variant: Variant, cls: string) => {
+    const runs = bench.runs.filter((r) => r.variant === variant);
+    if (runs.length === 0) return "-";
+    const shares = runs.map((r) =>
+      figuresByClass(bench.testClasses!, Float32Array.from(r.testProbabilities), labels, 0.5).find((f) => f.class === cls)!.predictedPositiveShare);
+    return pct(shares.reduce((a, b) => a + b, 0) / shares.length) + "%";
+  };
   const rows = [
     `| test items by original class | count | ${VARIANTS.map((v) => `${VARIANT_NAMES[v]}: share predicted harmful`).join(" | ")} |`,
     `|---|---|${VARIANTS.map(() => "---").join("|")}|`,
   ];
   for (const c of classes) {
-    const idx = bench.testClasses.flatMap((k, i) => (k === c ? [i] : []));
-    const shares = VARIANTS.map((v) => {
-      const runs = bench.runs.filter((r) => r.variant === v);
-      if (runs.length === 0) return "-";
-      const share = runs.reduce((s, r) => s + idx.filter((i) => r.testProbabilities[i]! >= 0.5).length / idx.length, 0) / runs.length;
-      return pct(share) + "%";
-    });
-    rows.push(`| ${c} | ${idx.length} | ${shares.join(" | ")} |`);
+    rows.push(`| ${c} | ${bench.testClasses.filter((k) => k === c).length} | ${VARIANTS.map((v) => shareOf(v, c)).join(" | ")} |`);
   }
   return rows.join("\n");
 }
