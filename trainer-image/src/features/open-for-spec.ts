@@ -1,6 +1,7 @@
 // spec.features -> a ready extractor: the model file resolved (spec URI, else the extractor's default file in the
 // model directory), fetched into the cache and hash-checked, checked against its manifest when it has one
 // (models-io/manifest.ts), then the registered extractor created on it.
+import { DEFAULT_MODEL_DIR, MODEL_DIR_ENV } from "../../../api/contract/model-dir.ts";
 import type { FeaturesSpec } from "../../../api/v1alpha1/spec.ts";
 import type { LocalModelFile, ModelFetchOptions } from "../models-io/fetch-model.ts";
 import { fetchCheckedModelFile, type ManifestPolicy, type ModelManifest } from "../models-io/manifest.ts";
@@ -12,7 +13,7 @@ export interface ModelSources extends ModelFetchOptions, Pick<ManifestPolicy, "a
   modelDir: string;
 }
 
-export const defaultModelDir = (): string => process.env.MEMEOPS_MODEL_DIR ?? "/models";
+export const defaultModelDir = (): string => process.env[MODEL_DIR_ENV] ?? DEFAULT_MODEL_DIR;
 
 export interface OpenedExtractor {
   extractor: FeatureExtractor;
