@@ -329,7 +329,7 @@ describe("helm install and upgrade with the models option", () => {
   });
   const exportJobs = () => kubectlJson(["get", "jobs", "-n", ns, "-l", "app.kubernetes.io/component=models-export"]).items.filter((j: Obj) => !j.metadata.deletionTimestamp);
 
-  test("install returns without waiting for the export; the same values keep its Job, another list replaces it; the claim stays", async () => {
+  test("install returns without waiting for the export; the same values keep its Job (or recreate a deleted one), another list replaces it; the claim stays", async () => {
     ns = createNamespace("memeops-chart-models");
     const values = ["--set", "crds.install=false", "--set", "models.enabled=true", "--set", `operator.watchNamespaces={${ns}}`];
     // the claim cannot bind here (no provisioner), so the export never runs: install must not wait for it
@@ -344,6 +344,14 @@ describe("helm install and upgrade with the models option", () => {
     const same = await helmAsync(["upgrade", release, CHART, "--namespace", ns, "--reuse-values"]);
     expect(same.out).toContain("STATUS: deployed");
     expect(exportJobs().map((j: Obj) => j.metadata.uid)).toEqual([first.metadata.uid]);
+
+    // a failed export is run again by deleting its Job and upgrading with the same values (docs/install.md)
+    kubectlOk(["delete", "job", first.metadata.name, "-n", ns, "--wait=true"]);
+    const again = await helmAsync(["upgrade", release, CHART, "--namespace", ns, "--reuse-values"]);
+    expect(again.out).toContain("STATUS: deployed");
+    const [rerun] = exportJobs();
+    expect(rerun.metadata.name).toBe(first.metadata.name);
+    expect(rerun.metadata.uid).not.toBe(first.metadata.uid);
 
     const more = await helmAsync(["upgrade", release, CHART, "--namespace", ns, "--reuse-values", "--set", "models.export.names={efficientnet,resnet,clip,fasterrcnn}"]);
     expect(more.out).toContain("STATUS: deployed");
