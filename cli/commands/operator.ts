@@ -2,6 +2,7 @@
 // variable, so a Helm chart can set either.
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 import { extendedResourceName } from "../../api/v1alpha1/spec.ts";
+import { k8sName } from "../../api/v1alpha1/schema-helpers.ts";
 import { parseKeyValues } from "../../operator/builders/annotations.ts";
 import { DEFAULT_GPU_RESOURCE_NAME } from "../../operator/builders/job.ts";
 import { jsonLogger } from "../../api/contract/log.ts";
@@ -29,6 +30,9 @@ Watch MemeExperiments, create the Jobs of their stages, and write their status b
   --gpu-resource-name NAME    extended resource GPUs are requested as when an experiment leaves
                               spec.resources.gpuResourceName unset (env MEMEOPS_GPU_RESOURCE_NAME;
                               default nvidia.com/gpu), e.g. amd.com/gpu
+  --models-claim NAME         a PersistentVolumeClaim of model files, mounted read-only at /models (as
+                              MEMEOPS_MODEL_DIR) in every trainer Job; it must exist in each namespace
+                              experiments run in (env MEMEOPS_MODELS_CLAIM; the chart's models option)
   --mlflow-uri URI            default MLflow tracking URI (env MEMEOPS_MLFLOW_URI)
   --pod-labels k=v,k2=v2      labels added to every trainer pod (env MEMEOPS_POD_LABELS)
   --workers N                 concurrent reconciles (default 4)
@@ -46,6 +50,14 @@ const port = (v: string | undefined, fallback: number) => {
 export function gpuResourceName(value: string): string {
   const r = extendedResourceName().safeParse(value);
   if (!r.success) throw new UsageError(`--gpu-resource-name (env MEMEOPS_GPU_RESOURCE_NAME): ${JSON.stringify(value)} ${r.error.issues.map((i) => i.message).join("; ")}`);
+  return r.data;
+}
+
+/** The models claim: a PersistentVolumeClaim name, so a typo stops the operator instead of every trainer pod. */
+export function modelsClaim(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  const r = k8sName().safeParse(value);
+  if (!r.success) throw new UsageError(`--models-claim (env MEMEOPS_MODELS_CLAIM): ${JSON.stringify(value)} ${r.error.issues.map((i) => i.message).join("; ")}`);
   return r.data;
 }
 
@@ -80,6 +92,7 @@ export const operatorCommand: Command = {
       "trainer-image": { type: "string" },
       "gpu-resource-name": { type: "string" },
       "mlflow-uri": { type: "string" },
+      "models-claim": { type: "string" },
       "pod-labels": { type: "string" },
       workers: { type: "string" },
       kubeconfig: { type: "string" },
@@ -104,6 +117,7 @@ export const operatorCommand: Command = {
       gpuResourceName: gpuResourceName(f["gpu-resource-name"] ?? env.MEMEOPS_GPU_RESOURCE_NAME ?? DEFAULT_GPU_RESOURCE_NAME),
       defaultTrackingUri: f["mlflow-uri"] ?? env.MEMEOPS_MLFLOW_URI,
       podLabels: parseKeyValues(f["pod-labels"] ?? env.MEMEOPS_POD_LABELS),
+      modelsClaim: modelsClaim(f["models-claim"] ?? env.MEMEOPS_MODELS_CLAIM),
       workers: f.workers ? Number(f.workers) : undefined,
       log,
     });

@@ -1,7 +1,8 @@
-"""python -m memeops_exporter export NAME... --out DIR [--test-random-weights SEED [--reduced]] [--reference-images DIR]
+"""python -m memeops_exporter export NAME... --out DIR [--skip-valid] [--test-random-weights SEED [--reduced]] [--reference-images DIR]
 
 Writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json per model. With --test-random-weights the weights are
-seeded random (the manifest says testOnly and the trainer refuses the file outside tests); with --reference-images
+seeded random (the manifest says testOnly and the trainer refuses the file outside tests); with --skip-valid a model
+whose real export is already in DIR, whole (manifest.check_existing), is left as it is; with --reference-images
 the module's own outputs on those images are written beside it (reference.py). Exit 3 when real weights are not
 reachable here, naming what is needed."""
 
@@ -10,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .manifest import write_manifest
+from .manifest import check_existing, write_manifest
 from .models import MissingSource, entries
 from .onnx_export import export_onnx
 from .reference import write_reference
@@ -23,6 +24,7 @@ def main(argv: list[str]) -> int:
     exp = sub.add_parser("export", help="export models to ONNX with a manifest")
     exp.add_argument("names", nargs="+", metavar="NAME", help=f"one of: {', '.join(known)}")
     exp.add_argument("--out", required=True, type=Path)
+    exp.add_argument("--skip-valid", action="store_true", help="leave a model whose file and manifest are already in --out and agree")
     exp.add_argument("--test-random-weights", type=int, metavar="SEED", help="seeded random weights (test-only file)")
     exp.add_argument("--reduced", action="store_true", help="reduced width/depth (with --test-random-weights)")
     exp.add_argument("--reference-images", type=Path, metavar="DIR", help="also write the module's outputs on these images")
@@ -46,10 +48,19 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown model {', '.join(unknown)}; known: {', '.join(known)}")
     if args.reduced and args.test_random_weights is None:
         parser.error("--reduced needs --test-random-weights (reduced models exist only for tests)")
+    if args.skip_valid and args.test_random_weights is not None:
+        parser.error("--skip-valid keeps real exports only; it does not go with --test-random-weights")
     args.out.mkdir(parents=True, exist_ok=True)
     missing = []
     for name in args.names:
         entry = known[name]
+        if args.skip_valid:
+            # checked before building: a model already there needs neither its weights' host nor the CPU time
+            problem = check_existing(args.out / entry.file_name, name)
+            if problem is None:
+                print(json.dumps({"model": name, "file": str(args.out / entry.file_name), "skipped": "a valid export is already there"}), flush=True)
+                continue
+            print(f"exporting {name}: {problem}", file=sys.stderr, flush=True)
         try:
             built = entry.build(args.test_random_weights, args.reduced)
         except MissingSource as e:

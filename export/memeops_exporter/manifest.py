@@ -32,6 +32,31 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_existing(onnx_path: Path, model: str) -> str | None:
+    """None when a whole real export of this model is already at onnx_path: its manifest parses, names this model and
+    file, is not testOnly, and the file's size and sha256 are the manifest's. Otherwise why it must be exported (a
+    missing file, a half-written or stale one, seeded test weights), so that a repeated export (the chart's Job on
+    every `helm upgrade`) does only what is missing."""
+    manifest_path = onnx_path.with_name(onnx_path.name + SUFFIX)
+    if not onnx_path.is_file():
+        return f"{onnx_path.name} is not there"
+    if not manifest_path.is_file():
+        return f"{onnx_path.name} has no manifest {manifest_path.name}"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as e:
+        return f"{manifest_path.name} is not readable JSON ({e})"
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return f"{manifest_path.name} is not a {FORMAT} manifest"
+    if manifest.get("model") != model or manifest.get("file") != onnx_path.name:
+        return f"{manifest_path.name} describes {manifest.get('model')} ({manifest.get('file')}), not {model} ({onnx_path.name})"
+    if manifest.get("testOnly") is not False:
+        return f"{onnx_path.name} holds seeded test weights (testOnly)"
+    if manifest.get("bytes") != onnx_path.stat().st_size or manifest.get("sha256") != sha256_file(onnx_path):
+        return f"{onnx_path.name} is not the file its manifest describes (size or sha256 differ: half-written or stale)"
+    return None
+
+
 def exporter_versions() -> dict:
     import onnx
     import torch

@@ -1,4 +1,5 @@
 // The Job of one unit of an experiment: a pure function of the experiment, the unit and the operator's settings.
+import { DEFAULT_MODEL_DIR, MODEL_DIR_ENV } from "../../api/contract/model-dir.ts";
 import { API_VERSION, KIND } from "../../api/v1alpha1/groupversion.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
 import { childLabels, childName, LABEL } from "./names.ts";
@@ -27,6 +28,8 @@ export interface OperatorJobSettings {
   reportCa?: string;
   /** labels added to every trainer pod (operator flag --pod-labels) */
   podLabels?: Record<string, string>;
+  /** PersistentVolumeClaim holding the extractors' model files, in each namespace trainers run in (--models-claim) */
+  modelsClaim?: string;
 }
 
 export interface ExperimentRef {
@@ -75,6 +78,18 @@ export function tokenSecrets(spec: MemeExperimentSpec): Map<string, Set<string>>
   return secrets;
 }
 
+/** The models volume: read-only, where the trainer looks for the default model files. */
+function modelsVolume(claim: string | undefined) {
+  if (!claim) return [];
+  return [
+    {
+      volume: { name: "models", persistentVolumeClaim: { claimName: claim, readOnly: true } },
+      mount: { name: "models", mountPath: DEFAULT_MODEL_DIR, readOnly: true },
+      env: { name: MODEL_DIR_ENV, value: DEFAULT_MODEL_DIR },
+    },
+  ];
+}
+
 function secretVolumes(spec: MemeExperimentSpec) {
   return [...tokenSecrets(spec)].map(([name, keys], i) => ({
     // volume names are DNS labels: an index, not the (up to 253 characters) Secret name
@@ -115,6 +130,8 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
   }
   const credentials = resolved.tracking && spec.tracking.credentialsSecret;
   const secrets = secretVolumes(spec);
+  const models = modelsVolume(settings.modelsClaim);
+  env.push(...models.map((v) => v.env));
 
   return {
     apiVersion: "batch/v1",
@@ -153,6 +170,7 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
                 { name: "data", mountPath: storage.path },
                 { name: "tmp", mountPath: "/tmp" },
                 { name: "report-token", mountPath: REPORT_TOKEN_DIR, readOnly: true },
+                ...models.map((v) => v.mount),
                 ...secrets.map((v) => v.mount),
               ],
               terminationMessagePath: TERMINATION_MESSAGE_PATH,
@@ -167,6 +185,7 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
               name: "report-token",
               projected: { sources: [{ serviceAccountToken: { audience: REPORT_AUDIENCE, expirationSeconds: 3600, path: "token" } }] },
             },
+            ...models.map((v) => v.volume),
             ...secrets.map((v) => v.volume),
           ],
         },

@@ -204,6 +204,30 @@ describe("kubectl auth can-i: the namespaced operator", () => {
   });
 });
 
+describe("the models export Job (everything on: a claim and a Job in each watched namespace)", () => {
+  test("its pod is admitted under the restricted Pod Security Standard in team A, with the claim and no API token", async () => {
+    const job = namespaced.find((o) => o.kind === "Job" && o.metadata.namespace === teamA)!;
+    expect(job.metadata.labels!["app.kubernetes.io/component"]).toBe("models-export");
+    const pod: Obj = await waitFor(
+      "the export Job's pod",
+      () => kubectlJson(["get", "pods", "-n", teamA, "-l", `job-name=${job.metadata.name}`]).items[0],
+      { timeoutMs: 60_000 },
+    );
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
+    expect(pod.spec.volumes).toContainEqual({ name: "models", persistentVolumeClaim: { claimName: `${releaseNs}-memeops-models` } });
+    expect(pod.spec.containers[0].args).toContain("--skip-valid");
+    const events = kubectlJson(["get", "events", "-n", teamA, "--field-selector", `involvedObject.name=${job.metadata.name}`]).items.map((e: Obj) => e.message).join("\n");
+    expect(events).not.toMatch(/violates PodSecurity|FailedCreate/);
+    expect(kubectlJson(["get", "pvc", `${releaseNs}-memeops-models`, "-n", teamB]).spec.accessModes).toEqual(["ReadWriteMany"]);
+  });
+
+  test("its ServiceAccount has no rights at all", async () => {
+    const sa = `${teamA}:${releaseNs}-memeops-models-export`;
+    const checks: Check[] = [...NEEDED, ["get", "secrets"], ["get", "persistentvolumeclaims"], ["list", "pods"]];
+    expect(await verdicts(sa, checks, { ns: teamA })).toEqual(all(checks, "no"));
+  });
+});
+
 describe("kubectl auth can-i: the trainer's ServiceAccount", () => {
   test("has no rights at all", async () => {
     const sa = `${teamA}:memeops-trainer`;
@@ -292,5 +316,54 @@ describe("helm install, upgrade and uninstall with the default values, as docs/i
     expect(kubectl(["get", "deployment", `${release}-memeops-operator`, "-n", ns]).code).not.toBe(0);
     // the experiment keeps the operator's finalizer only if an operator ran; none did here
     kubectl(["delete", "memex", "survivor", "-n", ns, "--wait=false"]);
+  });
+});
+
+describe("helm install and upgrade with the models option", () => {
+  const release = `mm-${id}`;
+  let ns = "";
+  afterAll(() => {
+    if (ns) helm(["uninstall", release, "--namespace", ns, "--wait=false"]);
+    kubectl(["delete", "clusterrole,clusterrolebinding", "-l", `app.kubernetes.io/instance=${release}`, "--wait=false"]);
+    if (ns) deleteNamespace(ns);
+  });
+  const exportJobs = () => kubectlJson(["get", "jobs", "-n", ns, "-l", "app.kubernetes.io/component=models-export"]).items.filter((j: Obj) => !j.metadata.deletionTimestamp);
+
+  test("install returns without waiting for the export; the same values keep its Job (or recreate a deleted one), another list replaces it; the claim stays", async () => {
+    ns = createNamespace("memeops-chart-models");
+    const values = ["--set", "crds.install=false", "--set", "models.enabled=true", "--set", `operator.watchNamespaces={${ns}}`];
+    // the claim cannot bind here (no provisioner), so the export never runs: install must not wait for it
+    const install = await helmAsync(["install", release, CHART, "--namespace", ns, ...values]);
+    expect(install.out).toContain("STATUS: deployed");
+    expect(install.out).toContain(`Model files: claim ${release}-memeops-models in ${ns}`);
+    const [first] = exportJobs();
+    expect(first.metadata.name).toMatch(new RegExp(`^${release}-memeops-models-export-[0-9a-f]{8}$`));
+    expect(install.out).toContain(`job/${first.metadata.name}`);
+    const claimUid = kubectlJson(["get", "pvc", `${release}-memeops-models`, "-n", ns]).metadata.uid;
+
+    const same = await helmAsync(["upgrade", release, CHART, "--namespace", ns, "--reuse-values"]);
+    expect(same.out).toContain("STATUS: deployed");
+    expect(exportJobs().map((j: Obj) => j.metadata.uid)).toEqual([first.metadata.uid]);
+
+    // a failed export is run again by deleting its Job and upgrading with the same values (docs/install.md)
+    kubectlOk(["delete", "job", first.metadata.name, "-n", ns, "--wait=true"]);
+    const again = await helmAsync(["upgrade", release, CHART, "--namespace", ns, "--reuse-values"]);
+    expect(again.out).toContain("STATUS: deployed");
+    const [rerun] = exportJobs();
+    expect(rerun.metadata.name).toBe(first.metadata.name);
+    expect(rerun.metadata.uid).not.toBe(first.metadata.uid);
+
+    const more = await helmAsync(["upgrade", release, CHART, "--namespace", ns, "--reuse-values", "--set", "models.export.names={efficientnet,resnet,clip,fasterrcnn}"]);
+    expect(more.out).toContain("STATUS: deployed");
+    const [second] = await waitFor("the old export Job gone, the new one there", () => {
+      const jobs = exportJobs();
+      return jobs.length === 1 && jobs[0].metadata.name !== first.metadata.name ? jobs : undefined;
+    });
+    expect(second.spec.template.spec.containers[0].args).toEqual(["export", "efficientnet", "resnet", "clip", "fasterrcnn", "--out", "/models", "--skip-valid"]);
+    expect(kubectlJson(["get", "pvc", `${release}-memeops-models`, "-n", ns]).metadata.uid).toBe(claimUid);
+
+    const uninstall = await helmAsync(["uninstall", release, "--namespace", ns]);
+    expect(uninstall.out).toMatch(/These resources were kept due to the resource policy:\n\[PersistentVolumeClaim\] [^\n]*-memeops-models/);
+    expect(kubectlJson(["get", "pvc", `${release}-memeops-models`, "-n", ns]).metadata.uid).toBe(claimUid);
   });
 });

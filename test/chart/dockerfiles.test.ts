@@ -1,8 +1,9 @@
-// The two images (no Docker engine on the test machines, so their Dockerfiles are checked instead of built):
+// The images (no Docker engine on the test machines, so their Dockerfiles are checked instead of built):
 // everything they copy exists and is not excluded by .dockerignore, everything the command each image runs loads is
 // copied, every npm package it imports survives `npm ci --omit=dev`, the operator image installs exactly the
 // packages `memeops operator` imports (none of the trainer's heavy ones), the entry point is the one the operator
-// and the chart call, they run as non-root on Node 22, and hadolint finds nothing.
+// and the chart call, they run as non-root on Node 22, and hadolint finds nothing. The exporter image (Python) holds
+// the exporter package and installs export/requirements.txt as pinned, on a pinned Python, as non-root.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -139,6 +140,48 @@ test("the operator runs the trainer image's entry point, and the chart runs the 
   expect(deployment).toMatch(/args:\n\s+- operator\n/);
 });
 
+describe("the exporter image (export/Dockerfile)", () => {
+  const file = "export/Dockerfile";
+  const ins = instructions(join(root, file));
+  const copies = contextCopies(ins);
+
+  test("it copies export/requirements.txt and the whole exporter package, none of it excluded by .dockerignore", () => {
+    const sources = copies.flatMap((c) => c.sources);
+    expect(sources.sort()).toEqual(["export/memeops_exporter", "export/requirements.txt"]);
+    for (const s of sources) {
+      expect(existsSync(join(root, s)), `${file}: COPY ${s}`).toBe(true);
+      expect(ignoredBy(ignore, s), `${file}: COPY ${s} is excluded by .dockerignore`).toBeUndefined();
+    }
+    // the package lands on PYTHONPATH under its own name, so `python -m memeops_exporter` finds it from any directory
+    const pkgCopy = copies.find((c) => c.sources.includes("export/memeops_exporter"))!;
+    const workdir = ins.filter((i) => i.op === "WORKDIR").pop()!.args;
+    expect(posix.resolve(workdir, pkgCopy.dest)).toBe(`${workdir}/memeops_exporter`);
+    expect(ins.filter((i) => i.op === "ENV").map((i) => i.args).join(" ")).toContain(`PYTHONPATH=${workdir}`);
+  });
+
+  test("it installs the pinned requirements and nothing named outside them", () => {
+    const pins = readFileSync(join(root, "export/requirements.txt"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    expect(pins.length).toBeGreaterThan(3);
+    for (const p of pins) expect(p, "export/requirements.txt pins every package").toMatch(/^[A-Za-z0-9_.-]+==[0-9][^\s]*$/);
+    const installs = ins.filter((i) => i.op === "RUN" && /\bpip install\b/.test(i.args));
+    expect(installs).toHaveLength(1);
+    expect(installs[0]!.args).toMatch(/pip install --no-cache-dir -r requirements\.txt( |$)/);
+    expect(installs[0]!.args).not.toMatch(/pip install [^&]*(==|--upgrade|-U\b|--index-url|--extra-index-url)/);
+  });
+
+  test("a pinned Python base, the exporter as entry point, a non-root user, downloads under the writable /tmp", () => {
+    expect(ins.find((i) => i.op === "ARG" && i.args.startsWith("PYTHON_IMAGE="))?.args).toMatch(/^PYTHON_IMAGE=python:3\.\d+\.\d+-slim-\w+$/);
+    expect(execForm(ins.filter((i) => i.op === "ENTRYPOINT").pop()!.args)).toEqual(["python", "-m", "memeops_exporter"]);
+    const user = finalUser(ins);
+    expect(user?.split(":")[0]).toMatch(/^[1-9][0-9]*$/);
+    const env = ins.filter((i) => i.op === "ENV").map((i) => i.args).join(" ");
+    for (const v of ["HOME=/tmp", "TORCH_HOME=/tmp/", "HF_HOME=/tmp/"]) expect(env).toContain(v);
+    // no secret baked in: a hub token comes from the chart's Secret at run time
+    expect(env).not.toMatch(/TOKEN|PASSWORD|SECRET/i);
+    expect(ins.some((i) => i.op === "ARG" && /TOKEN|PASSWORD|SECRET/i.test(i.args))).toBe(false);
+  });
+});
+
 describe("hadolint", () => {
   const installer = join(root, "test/chart/install-hadolint.sh");
   let hadolint = "";
@@ -149,7 +192,7 @@ describe("hadolint", () => {
     hadolint = r.stdout.trim().split("\n").pop()!;
   }, 300_000);
 
-  test.each(Object.values(DOCKERFILES))("%s: no findings", (file) => {
+  test.each([...Object.values(DOCKERFILES), "export/Dockerfile"])("%s: no findings", (file) => {
     expect(existsSync(installer), "test/chart/install-hadolint.sh").toBe(true);
     const r = spawnSync(hadolint, ["--no-color", join(root, file)], { encoding: "utf8" });
     expect(r.stdout + r.stderr).toBe("");

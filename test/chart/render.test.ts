@@ -258,3 +258,138 @@ describe("values.schema.json refuses bad values, naming the field", () => {
     expect(r.out).toMatch(new RegExp(`- ${field.replace(/\./g, "\\.")}: |Additional property ${leaf} is not allowed`));
   });
 });
+
+describe("the models volume (models.*)", () => {
+  const watched = { operator: { watchNamespaces: ["team-a", "team-b"] } };
+  const on = (models: Record<string, unknown> = {}, more: Record<string, unknown> = watched) => render({ values: { ...more, models: { enabled: true, ...models } } }).objects;
+  const exportJobs = (objs: Manifest[]) => find(objs, "Job").filter((j) => j.metadata.labels!["app.kubernetes.io/component"] === "models-export");
+  const podOf = (job: Manifest) => job.spec.template.spec;
+
+  test("off by default: no claim, no Job, and the operator mounts nothing", () => {
+    const { objects } = render();
+    expect(find(objects, "PersistentVolumeClaim")).toEqual([]);
+    expect(exportJobs(objects)).toEqual([]);
+    expect(envOf(find(objects, "Deployment")[0]!)).not.toHaveProperty("MEMEOPS_MODELS_CLAIM");
+  });
+
+  test("on: in each watched namespace a claim the chart creates, filled by an export Job; the operator mounts that claim", () => {
+    const objects = on();
+    expect(envOf(find(objects, "Deployment")[0]!).MEMEOPS_MODELS_CLAIM).toBe("memeops-models");
+    for (const ns of ["team-a", "team-b"]) {
+      const pvc = find(objects, "PersistentVolumeClaim", "memeops-models", ns)[0]!;
+      expect(pvc.spec).toEqual({ accessModes: ["ReadWriteMany"], resources: { requests: { storage: "4Gi" } } });
+      expect(pvc.metadata.annotations).toEqual({ "helm.sh/resource-policy": "keep" });
+      const [job] = exportJobs(objects).filter((j) => j.metadata.namespace === ns);
+      const pod = podOf(job!);
+      expect(pod.volumes).toContainEqual({ name: "models", persistentVolumeClaim: { claimName: "memeops-models" } });
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: "models", mountPath: "/models" });
+    }
+    expect(find(objects, "PersistentVolumeClaim", undefined, "memeops-system")).toEqual([]);
+  });
+
+  test("the export Job: the exporter with every name, --skip-valid; non-root, read-only root, no API token, fails at once on exit 2 or 3", () => {
+    const objects = on();
+    const jobs = exportJobs(objects);
+    expect(jobs.map((j) => j.metadata.namespace)).toEqual(["team-a", "team-b"]);
+    const job = jobs[0]!;
+    const pod = podOf(job);
+    const c = pod.containers[0];
+    expect(c.image).toBe("ghcr.io/memeops/exporter:0.1.0");
+    expect(c.args).toEqual(["export", "efficientnet", "resnet", "clip", "--out", "/models", "--skip-valid"]);
+    expect(c.env).toBeUndefined();
+    expect(c.terminationMessagePolicy).toBe("FallbackToLogsOnError");
+    expect(pod.restartPolicy).toBe("Never");
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(pod.volumes).toContainEqual({ name: "tmp", emptyDir: { sizeLimit: "4Gi" } });
+    expect(c.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
+    expect(job.spec.podFailurePolicy.rules).toEqual([{ action: "FailJob", onExitCodes: { containerName: "export", operator: "In", values: [2, 3] } }]);
+    expect(job.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 3600 });
+    // its ServiceAccount is bound to nothing and mounts no token
+    const sa = find(objects, "ServiceAccount", pod.serviceAccountName, "team-a")[0]!;
+    expect(sa.automountServiceAccountToken).toBe(false);
+    expect([...find(objects, "RoleBinding"), ...find(objects, "ClusterRoleBinding")].flatMap((b) => b.subjects).map((s: { name: string }) => s.name)).not.toContain(pod.serviceAccountName);
+    // not a hook: `helm install` does not wait for it
+    expect(job.metadata.annotations?.["helm.sh/hook"]).toBeUndefined();
+  });
+
+  test("the Job's name is a hash of its spec: the same values give the same Job; another list, image or size another", () => {
+    const nameOf = (models: Record<string, unknown>) => exportJobs(on(models))[0]!.metadata.name;
+    const base = nameOf({});
+    expect(base).toMatch(/^memeops-models-export-[0-9a-f]{8}$/);
+    expect(nameOf({})).toBe(base);
+    const others = [
+      nameOf({ export: { names: ["efficientnet", "resnet", "clip", "fasterrcnn"] } }),
+      nameOf({ export: { names: ["efficientnet"] } }),
+      nameOf({ export: { image: { repository: "registry.example.com/exporter", tag: "0.2.0", pullPolicy: "Always" } } }),
+      nameOf({ export: { resources: { requests: { cpu: "2" } } } }),
+      nameOf({ existingClaim: "shared-models" }),
+    ];
+    expect(new Set([base, ...others]).size).toBe(others.length + 1);
+    // the persistence settings are not in the Job: changing them does not run it again
+    expect(nameOf({ persistence: { size: "10Gi" } })).toBe(base);
+    const long = exportJobs(render({ release: "r".repeat(40), values: { ...watched, models: { enabled: true } } }).objects)[0]!.metadata.name;
+    expect(long.length).toBeLessThanOrEqual(63);
+  });
+
+  test("an existing claim: no claim is created; the Job fills it and the operator mounts it", () => {
+    const objects = on({ existingClaim: "shared-models" });
+    expect(find(objects, "PersistentVolumeClaim")).toEqual([]);
+    expect(envOf(find(objects, "Deployment")[0]!).MEMEOPS_MODELS_CLAIM).toBe("shared-models");
+    for (const job of exportJobs(objects)) expect(podOf(job).volumes).toContainEqual({ name: "models", persistentVolumeClaim: { claimName: "shared-models" } });
+  });
+
+  test("export.enabled=false (files copied in by hand): the claim and the mount, no Job and no ServiceAccount for it", () => {
+    const objects = on({ existingClaim: "offline-models", export: { enabled: false } });
+    expect(exportJobs(objects)).toEqual([]);
+    expect(find(objects, "ServiceAccount").map((s) => s.metadata.name)).toEqual(["memeops-operator"]);
+    expect(envOf(find(objects, "Deployment")[0]!).MEMEOPS_MODELS_CLAIM).toBe("offline-models");
+  });
+
+  test("cluster-wide: the claim and the Job in the release namespace", () => {
+    const objects = on({}, {});
+    expect(find(objects, "PersistentVolumeClaim").map((p) => p.metadata.namespace)).toEqual(["memeops-system"]);
+    expect(exportJobs(objects).map((j) => j.metadata.namespace)).toEqual(["memeops-system"]);
+  });
+
+  test("a hub token Secret becomes HF_TOKEN; storage class, access modes, size and keep reach the claim", () => {
+    const objects = on({
+      persistence: { size: "20Gi", storageClass: "nfs-client", accessModes: ["ReadWriteOnce"], keep: false },
+      export: { hubTokenSecret: { name: "hf", key: "hf-token" } },
+    });
+    const pvc = find(objects, "PersistentVolumeClaim", "memeops-models", "team-a")[0]!;
+    expect(pvc.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "nfs-client", resources: { requests: { storage: "20Gi" } } });
+    expect(pvc.metadata.annotations).toBeUndefined();
+    expect(podOf(exportJobs(objects)[0]!).containers[0].env).toEqual([{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "hf", key: "hf-token" } } }]);
+  });
+
+  test("the default names are the exporter's own entries (export/memeops_exporter/models), each exported by name", () => {
+    const dir = join(root, "export/memeops_exporter/models");
+    const entries = readdirSync(dir)
+      .filter((f) => f.endsWith(".py"))
+      .flatMap((f) => [...readFileSync(join(dir, f), "utf8").matchAll(/ENTRY = Entry\(name="([a-z0-9_]+)"/g)].map((m) => m[1]!));
+    const names = parseYaml(readFileSync(join(CHART, "values.yaml"), "utf8")).models.export.names as string[];
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    expect(names.length).toBeGreaterThanOrEqual(3);
+    for (const n of names) expect(entries, n).toContain(n);
+  });
+});
+
+describe("values.schema.json refuses bad models values, naming the field", () => {
+  test.each([
+    ["models.export.names.0", { models: { export: { names: ["ResNet"] } } }],
+    ["models.export.names", { models: { export: { names: [] } } }],
+    ["models.persistence.accessModes.0", { models: { persistence: { accessModes: ["ReadWriteSometimes"] } } }],
+    ["models.persistence.size", { models: { persistence: { size: "lots" } } }],
+    ["models.existingClaim", { models: { existingClaim: "Not_A_Claim" } }],
+    ["models.export.hubTokenSecret.name", { models: { export: { hubTokenSecret: { name: "HF Token" } } } }],
+    ["models.export.backoffLimit", { models: { export: { backoffLimit: -1 } } }],
+    ["models.volumeClaim", { models: { volumeClaim: "x" } }],
+  ])("%s", (field, values) => {
+    const r = helm(templateArgs({ values }));
+    expect(r.code).not.toBe(0);
+    const leaf = field.split(".").pop()!;
+    expect(r.out).toMatch(new RegExp(`- ${field.replace(/\./g, "\\.")}: |Additional property ${leaf} is not allowed`));
+  });
+});

@@ -60,3 +60,17 @@ app.kubernetes.io/component: operator
 {{- end }}
 {{- join "," $pairs }}
 {{- end }}
+
+{{/* The namespaces trainer pods run in, as JSON (fromJsonArray it): the watched ones, or the release namespace. */}}
+{{- define "memeops.trainerNamespaces" -}}
+{{- .Values.operator.watchNamespaces | default (list .Release.Namespace) | toJson }}
+{{- end }}
+
+{{/* The models claim every trainer Job mounts (the operator's --models-claim): the same name in each namespace. */}}
+{{- define "memeops.modelsClaim" -}}
+{{- default (printf "%s-models" (include "memeops.fullname" .) | trunc 63 | trimSuffix "-") .Values.models.existingClaim }}
+{{- end }}
+
+{{- define "memeops.modelsExportName" -}}
+{{- printf "%s-models-export" (include "memeops.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}

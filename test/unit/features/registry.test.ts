@@ -46,9 +46,12 @@ describe("openExtractorForSpec", () => {
   it("needs no model for pixels, and says which file is missing for the others", async () => {
     const { extractor, model } = await openExtractorForSpec(featuresSpec.parse({ extractor: "pixels", regions: 16 }), sources);
     expect([extractor.name, extractor.dim, model]).toEqual(["pixels", 12, undefined]);
-    await expect(openExtractorForSpec(featuresSpec.parse({ extractor: "clip", regions: 49 }), sources)).rejects.toThrow(
-      `model file not found: ${join(models, "clip_vit_b32_vision.onnx")}`,
-    );
+    const missing = openExtractorForSpec(featuresSpec.parse({ extractor: "clip", regions: 49 }), sources);
+    await expect(missing).rejects.toThrow(`model file not found: ${join(models, "clip_vit_b32_vision.onnx")} (the default file of extractor clip`);
+    await expect(missing).rejects.toThrow(/memeops models export clip --out DIR.*spec\.features\.model$/);
+    // a file the spec names is the user's own: no hint about the default directory
+    const named = openExtractorForSpec(featuresSpec.parse({ extractor: "clip", regions: 49, model: join(models, "mine.onnx") }), sources);
+    await expect(named).rejects.toThrow(new RegExp(`^model file not found: ${join(models, "mine.onnx")}$`));
   });
 });
 

@@ -87,6 +87,24 @@ describe("builders", () => {
     expect(mount).toEqual({ name: vols[0].name, mountPath: "/var/run/secrets/memeops/hf", readOnly: true });
     expect(buildJob(ref, exp().spec, { key: "run", stages: ["prepare"] }, {}, { trainerImage: "img" }).spec.template).not.toMatchObject({ spec: { volumes: expect.arrayContaining([expect.objectContaining({ secret: expect.anything() })]) } });
   });
+
+  it("the models claim: mounted read-only at /models in every Job, as MEMEOPS_MODEL_DIR; without it, no volume", () => {
+    const units = jobUnitsFor(exp({ dataset: { source: { synthetic: {} }, storage: { volumeClaim: "data" } } }).spec);
+    expect(units).toHaveLength(3);
+    for (const unit of units) {
+      const t = buildJob(ref, exp().spec, unit, {}, { trainerImage: "img", modelsClaim: "memeops-models" }).spec.template as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect(t.spec.volumes).toContainEqual({ name: "models", persistentVolumeClaim: { claimName: "memeops-models", readOnly: true } });
+      const c = t.spec.containers[0];
+      expect(c.volumeMounts).toContainEqual({ name: "models", mountPath: "/models", readOnly: true });
+      expect(c.env).toContainEqual({ name: "MEMEOPS_MODEL_DIR", value: "/models" });
+      // the volume names stay distinct (the API server refuses a pod with two volumes of one name)
+      expect(new Set(t.spec.volumes.map((v: { name: string }) => v.name)).size).toBe(t.spec.volumes.length);
+    }
+    const without = buildJob(ref, exp().spec, { key: "run", stages: ["prepare"] }, {}, { trainerImage: "img" }).spec.template as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(without.spec.volumes.map((v: { name: string }) => v.name)).not.toContain("models");
+    expect(without.spec.containers[0].volumeMounts.map((m: { mountPath: string }) => m.mountPath)).not.toContain("/models");
+    expect(without.spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain("MEMEOPS_MODEL_DIR");
+  });
 });
 
 const job = (conds: { type: string; reason?: string }[], failed = 0): JobObject => ({
