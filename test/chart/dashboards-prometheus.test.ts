@@ -79,6 +79,41 @@ async function until(what: string, expr: string, ok: (v: number) => boolean): Pr
   await waitFor(`Prometheus to scrape ${what} (${expr})`, async () => ok(await scraped(expr)), { timeoutMs: 90_000 });
 }
 
+/**
+ * The trainer of experiment `name` (its pod made Running by kwok) reports `epochs`, each scraped before the next so
+ * the curves have a point per epoch, then exits 0 with its result; returns once Prometheus has the test AUROC. A
+ * sweep's trials are experiments too: a sweep scenario drives each of them through this.
+ */
+async function trainToSuccess(ns: string, name: string, epochs: typeof EPOCHS, testAuroc: number): Promise<void> {
+  const client = await apiClient();
+  const pod: Obj = await waitFor(`${name}'s pod running`, async () => (await client.request<Obj>("GET", paths.pods(ns), { query: { labelSelector: `memeops.io/experiment=${name}` } })).items.find((p: Obj) => p.status?.phase === "Running"));
+  const reporter = trainerReporter(pod, `http://127.0.0.1:${op.ports.report}`);
+  for (const m of epochs) {
+    expect(await reporter.progress({ stage: "train", epoch: m.epoch, totalEpochs: epochs.length, epochMetrics: m })).toBe(true);
+    await until(`${name}'s epoch ${m.epoch}`, `memeops_experiment_epoch{namespace="${ns}", name="${name}"}`, (v) => v === m.epoch);
+  }
+  const best = epochs.reduce((a, b) => (b.valAuroc > a.valAuroc ? b : a));
+  const confusionMatrix = { tp: 2, tn: 4, fp: 2, fn: 2 };
+  const result = { kind: "result", bestEpoch: best.epoch, bestValAuroc: best.valAuroc, test: { auroc: testAuroc, accuracy: 0.6, precision: 0.5, recall: 0.5, f1: 0.5, threshold: 0.5, samples: 10, confusionMatrix } };
+  await succeedPod(client, pod, JSON.stringify(result));
+  await waitFor(`${name} Succeeded`, phaseIs(ns, name, "Succeeded"), { timeoutMs: 90_000 });
+  await until(`${name}'s test AUROC`, `memeops_experiment_test_auroc{namespace="${ns}", name="${name}"}`, (v) => v === testAuroc);
+}
+
+/**
+ * When the dashboards are looked at: right after one more reconcile (an annotation), at the first scrape that
+ * counted it, so a rate() over the last $__rate_interval has a reconcile to see whatever the machine's load.
+ */
+async function justAfterAReconcile(): Promise<number> {
+  const reconciles = 'controller_runtime_reconcile_total{controller="memeexperiment"}';
+  const before = await scraped(`sum(${reconciles})`);
+  kubectlOk(["annotate", "--overwrite", "memex", "good", "-n", trainNs, `memeops.io/test-poke=${Date.now()}`]);
+  await until("the reconcile of the annotation", `sum(${reconciles})`, (v) => v > before);
+  const sums = new Map<number, number>();
+  for (const s of await prom.query(`${reconciles}[1m]`, Date.now() / 1000)) for (const [t, v] of s.values) sums.set(t, (sums.get(t) ?? 0) + Number(v));
+  return Math.min(...[...sums].filter(([, v]) => v > before).map(([t]) => t));
+}
+
 beforeAll(async () => {
   installCrd();
   trainNs = createNamespace("memeops-dash");
@@ -88,39 +123,16 @@ beforeAll(async () => {
   const from = Math.floor(Date.now() / 1000) - 1;
   await until("the operator", `up{job="${OPERATOR_TARGET.job}"}`, (v) => v === 1);
 
-  // One experiment trains for three reported epochs and succeeds; one fails (its pod fails, kwok), elsewhere.
-  const client = await apiClient();
+  // One experiment trains for three reported epochs and succeeds; one fails elsewhere (kwok fails its pod).
   apply(experiment(trainNs, "good"));
   apply(experiment(failNs, "bad", { outcome: "failed", after: "2s" }));
-  const pod: Obj = await waitFor("good's pod running", async () => (await client.request<Obj>("GET", paths.pods(trainNs), { query: { labelSelector: "memeops.io/experiment=good" } })).items.find((p: Obj) => p.status?.phase === "Running"));
-  const reporter = trainerReporter(pod, `http://127.0.0.1:${op.ports.report}`);
-  for (const m of EPOCHS) {
-    expect(await reporter.progress({ stage: "train", epoch: m.epoch, totalEpochs: EPOCHS.length, epochMetrics: m })).toBe(true);
-    // each epoch scraped before the next, so the curves have a point per epoch
-    await until(`epoch ${m.epoch}`, `memeops_experiment_epoch{namespace="${trainNs}", name="good"}`, (v) => v === m.epoch);
-  }
-  const best = EPOCHS.reduce((a, b) => (b.valAuroc > a.valAuroc ? b : a));
-  const confusionMatrix = { tp: 2, tn: 4, fp: 2, fn: 2 };
-  const result = { kind: "result", bestEpoch: best.epoch, bestValAuroc: best.valAuroc, test: { auroc: TEST_AUROC, accuracy: 0.6, precision: 0.5, recall: 0.5, f1: 0.5, threshold: 0.5, samples: 10, confusionMatrix } };
-  await succeedPod(client, pod, JSON.stringify(result));
-  await waitFor("good Succeeded", phaseIs(trainNs, "good", "Succeeded"), { timeoutMs: 90_000 });
+  await trainToSuccess(trainNs, "good", EPOCHS, TEST_AUROC);
   await waitFor("bad Failed", phaseIs(failNs, "bad", "Failed"), { timeoutMs: 90_000 });
   await until("both outcomes", 'memeops_experiments{phase=~"Succeeded|Failed"}', (v) => v === 2);
   await until("both Jobs' durations", "memeops_job_duration_seconds_count", (v) => v === 2);
-  await until("the test AUROC", `memeops_experiment_test_auroc{namespace="${trainNs}", name="good"}`, (v) => v === TEST_AUROC);
 
-  // The dashboards are viewed right after one more reconcile, so a rate() over the last $__rate_interval has one to
-  // see whatever the machine's load: the view ends at the first scrape that counted it.
-  const reconciles = 'controller_runtime_reconcile_total{controller="memeexperiment"}';
-  const before = await scraped(reconciles);
-  kubectlOk(["annotate", "memex", "good", "-n", trainNs, "memeops.io/test-poke=1"]);
-  await until("the reconcile of the annotation", `sum(${reconciles})`, (v) => v > before);
-  const samples = await prom.query(`${reconciles}[1m]`, Date.now() / 1000);
-  const sums = new Map<number, number>();
-  for (const s of samples) for (const [t, v] of s.values) sums.set(t, (sums.get(t) ?? 0) + Number(v));
-  const to = [...sums].filter(([, v]) => v > before).map(([t]) => t).sort((a, b) => a - b)[0]!;
-  range = { from, to };
-  console.log(`[dashboards] viewed over ${to - from} s: $__interval ${intervalS(range, SCRAPE_S)} s; operator log ${op.logFile}`);
+  range = { from, to: await justAfterAReconcile() };
+  console.log(`[dashboards] viewed over ${Math.round(range.to - from)} s ($__interval ${intervalS(range, SCRAPE_S)} s); operator log ${op.logFile}`);
 }, 600_000);
 
 afterAll(async () => {
@@ -184,7 +196,54 @@ function run(t: Target, view: View): Promise<Series[]> {
 const drawable = (x: Series) => x.values.some(([, v]) => Number.isFinite(Number(v)));
 const legendLabels = (t: Target) => [...(t.legendFormat ?? "").matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]!);
 const labelNames = (s: Series) => Object.keys(s.metric).filter((l) => l !== "__name__").sort();
+const organizedColumns = (p: Panel) =>
+  (p.transformations ?? []).filter((t) => t.id === "organize").flatMap((t) => ["excludeByName", "renameByName", "indexByName"].flatMap((k) => Object.keys((t.options?.[k] as object | undefined) ?? {})));
 const lastSum = (s: Series[]) => s.reduce((a, x) => a + Number(x.values.at(-1)?.[1] ?? NaN), 0);
+
+/** What is wrong with a panel in these views: a query that fails or returns no number, a label it shows missing. */
+async function panelProblems(d: Dashboard, p: Panel & { targets: Target[] }, inViews: View[]): Promise<string[]> {
+  const problems: string[] = [];
+  const tableLabels = new Map<string, string>();
+  for (const view of inViews) {
+    for (const t of p.targets) {
+      const where = `${p.title} ${t.refId}`;
+      const key = `${d.uid}: ${where}`;
+      const result = await run(t, view).catch((e: Error) => e);
+      if (result instanceof Error) {
+        problems.push(`${where} [${view.name}]: ${result.message}`);
+        continue;
+      }
+      const allowed = NO_DATA_HERE[key];
+      if (allowed !== undefined) {
+        if (result.some(drawable)) problems.push(`${where} [${view.name}]: returns data now: take it off NO_DATA_HERE (${allowed})`);
+        continue;
+      }
+      if (result.length === 0) problems.push(`${where} [${view.name}]: no data: ${interpolate(t.expr, view.values)}`);
+      for (const s of result) if (!drawable(s)) problems.push(`${where} [${view.name}]: a series without a number (${JSON.stringify(s.metric)}): ${interpolate(t.expr, view.values)}`);
+      for (const l of legendLabels(t)) for (const s of result) if (!(l in s.metric)) problems.push(`${where} [${view.name}]: legend {{${l}}}: a series without it: ${JSON.stringify(s.metric)}`);
+      // A table merges its queries' rows on their labels: each query must carry the same label columns.
+      if (t.format === "table") {
+        for (const s of result) {
+          const cols = labelNames(s).join(",");
+          if (!cols) problems.push(`${where} [${view.name}]: a table row without label columns`);
+          const other = tableLabels.get(view.name);
+          if (other !== undefined && other !== cols) problems.push(`${where} [${view.name}]: label columns ${cols} where another query of the table has ${other}`);
+          tableLabels.set(view.name, cols);
+        }
+      }
+      const expected = EXPECTED[key];
+      if (expected !== undefined && view.everything) {
+        const v = lastSum(result);
+        const ok = typeof expected === "number" ? Math.abs(v - expected) < 1e-9 : expected(v);
+        if (!ok) problems.push(`${where} [${view.name}]: shows ${v}, the scenario makes it ${typeof expected === "number" ? expected : expected.toString()}`);
+      }
+    }
+    // The columns a table's organize transformation names: the time, a query's value, or a label column.
+    const columns = new Set(["Time", ...p.targets.map((t) => `Value #${t.refId}`), ...(tableLabels.get(view.name)?.split(",") ?? [])]);
+    for (const c of organizedColumns(p)) if (!columns.has(c)) problems.push(`${p.title} [${view.name}]: the table's organize transformation names a column ${c} that no query returns`);
+  }
+  return problems;
+}
 
 describe.each(dashboardFiles())("%s against Prometheus", (file) => {
   const d = loadDashboard(file);
@@ -204,44 +263,33 @@ describe.each(dashboardFiles())("%s against Prometheus", (file) => {
   });
 
   test.each(panels.map((p) => [p.title, p] as const))("panel %s returns data with the labels it shows", async (_title, p) => {
-    const problems: string[] = [];
-    const tableLabels = new Map<string, string>();
-    for (const view of viewed.views) {
-      for (const t of p.targets) {
-        const where = `${p.title} ${t.refId}`;
-        const key = `${d.uid}: ${where}`;
-        const result = await run(t, view).catch((e: Error) => e);
-        if (result instanceof Error) {
-          problems.push(`${where} [${view.name}]: ${result.message}`);
-          continue;
-        }
-        const allowed = NO_DATA_HERE[key];
-        if (allowed !== undefined) {
-          if (result.some(drawable)) problems.push(`${where} [${view.name}]: returns data now: take it off NO_DATA_HERE (${allowed})`);
-          continue;
-        }
-        if (result.length === 0) problems.push(`${where} [${view.name}]: no data: ${interpolate(t.expr, view.values)}`);
-        for (const s of result) if (!drawable(s)) problems.push(`${where} [${view.name}]: a series without a number (${JSON.stringify(s.metric)}): ${interpolate(t.expr, view.values)}`);
-        for (const l of legendLabels(t)) for (const s of result) if (!(l in s.metric)) problems.push(`${where} [${view.name}]: legend {{${l}}}: a series without it: ${JSON.stringify(s.metric)}`);
-        // A table merges its queries' rows on their labels: each query must carry the same label columns.
-        if (t.format === "table") {
-          for (const s of result) {
-            const cols = labelNames(s).join(",");
-            if (!cols) problems.push(`${where} [${view.name}]: a table row without label columns`);
-            const other = tableLabels.get(view.name);
-            if (other !== undefined && other !== cols) problems.push(`${where} [${view.name}]: label columns ${cols} where another query of the table has ${other}`);
-            tableLabels.set(view.name, cols);
-          }
-        }
-        const expected = EXPECTED[key];
-        if (expected !== undefined && view.everything) {
-          const v = lastSum(result);
-          const ok = typeof expected === "number" ? Math.abs(v - expected) < 1e-9 : expected(v);
-          if (!ok) problems.push(`${where} [${view.name}]: shows ${v}, the scenario makes it ${typeof expected === "number" ? expected : expected.toString()}`);
-        }
-      }
-    }
-    expect(problems).toEqual([]);
+    expect(await panelProblems(d, p, viewed.views)).toEqual([]);
+  });
+});
+
+describe("the checks themselves", () => {
+  test("find a failing query, no data, a NaN series, a missing legend label, mismatched table columns and a wrong value", async () => {
+    const view: View = { name: "", values: builtinVariables(range, SCRAPE_S), everything: true };
+    const panel = (title: string, targets: Target[], transformations?: Panel["transformations"]) => ({ id: 1, type: "table", title, targets, transformations });
+    const check = (p: ReturnType<typeof panel>, uid = "check") => panelProblems({ uid, title: uid, panels: [] }, p, [view]);
+    expect(await check(panel("broken", [{ refId: "A", expr: "sum(rate(memeops_epochs_completed_total[$__rate_interval])", instant: true }]))).toEqual([expect.stringMatching(/^broken A \[\]: .*bad_data/)]);
+    expect(await check(panel("nothing", [{ refId: "A", expr: 'memeops_experiments{phase="Nope"}' }]))).toEqual([expect.stringMatching(/^nothing A \[\]: no data/)]);
+    // the predict stage's durations exist at 0: a quantile of no observations is NaN
+    const nan = 'histogram_quantile(0.9, sum by (le) (increase(memeops_job_duration_seconds_bucket{stage="predict"}[$__range])))';
+    expect(await check(panel("nan", [{ refId: "A", expr: nan, instant: true }]))).toEqual([expect.stringMatching(/^nan A \[\]: a series without a number/)]);
+    expect((await check(panel("legend", [{ refId: "A", expr: "max by (phase) (memeops_experiments)", legendFormat: "{{phase}} {{reason}}" }]))).join("\n")).toMatch(/legend \{\{reason\}\}: a series without it/);
+    const table = panel(
+      "table",
+      [
+        { refId: "A", expr: "max by (phase) (memeops_experiments)", instant: true, format: "table" },
+        { refId: "B", expr: "sum by (verb) (memeops_operator_api_requests_total)", instant: true, format: "table" },
+      ],
+      [{ id: "organize", options: { renameByName: { "Value #A": "n", phases: "Phase" } } }],
+    );
+    const t = (await check(table)).join("\n");
+    expect(t).toMatch(/table B \[\]: label columns verb where another query of the table has phase/);
+    expect(t).toMatch(/names a column phases that no query returns/);
+    expect(await check(panel("Leaders", [{ refId: "A", expr: "2 * sum(memeops_operator_leader)", instant: true }]), "memeops-operator")).toEqual(["Leaders A []: shows 2, the scenario makes it 1"]);
   });
 });
 
