@@ -3,6 +3,8 @@
 // per-epoch metrics, and succeeds; one fails in a second namespace. Every panel query and variable query is sent as
 // Grafana would send it (variables substituted, instant or range), and must return data with every label the panel
 // shows (legend {{label}}, table columns, label_values). Where the scenario fixes a value, the panel must show it.
+// A new panel or dashboard is checked as it lands; a new kind (a sweep) adds a step to the scenario (its trials are
+// experiments: trainToSuccess drives each), its values to EXPECTED and its variables to LISTED.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -60,6 +62,12 @@ const EXPECTED: Record<string, number | ((v: number) => boolean)> = {
   "memeops-training: Last epoch: validation loss A": EPOCHS.at(-1)!.valLoss,
   "memeops-training: Best validation AUROC A": Math.max(...EPOCHS.map((e) => e.valAuroc)),
   "memeops-training: Test AUROC A": TEST_AUROC,
+};
+
+/** Options a variable must list after the scenario, by variable name. */
+const LISTED: Record<string, () => string[]> = {
+  namespace: () => [trainNs],
+  experiment: () => ["good"],
 };
 
 let trainNs = "";
@@ -255,10 +263,7 @@ describe.each(dashboardFiles())("%s against Prometheus", (file) => {
 
   test("its variables list the scenario's namespaces and experiment", () => {
     const vars = (d.templating?.list ?? []).filter((v) => v.type === "query");
-    for (const v of vars) {
-      const want = v.name === "experiment" ? ["good"] : v.name === "namespace" ? [trainNs] : [];
-      expect(viewed.options.get(v.name), v.name).toEqual(expect.arrayContaining(want));
-    }
+    for (const v of vars) expect(viewed.options.get(v.name), v.name).toEqual(expect.arrayContaining(LISTED[v.name]?.() ?? []));
     expect(viewed.views.length).toBeGreaterThan(0);
   });
 
