@@ -85,9 +85,9 @@ bench-demo: deps ## time the quickstart run (wall, CPU, peak RSS)
 bench-mlflow: deps ## points per second through MLflow log-batch
 	npx tsx bench/mlflow-log.ts
 
-.PHONY: promtool bench-operator
-promtool: ## promtool from Debian's prometheus package, into ~/.cache/memeops
-	bash test/operator/install-promtool.sh
+.PHONY: prometheus bench-operator
+prometheus: ## the Prometheus server and promtool from Debian's prometheus package, into ~/.cache/memeops
+	bash test/operator/install-prometheus.sh
 bench-operator: deps cluster-up ## 200 experiments vs the same Jobs by kubectl, API requests per lifecycle, memory with 1000
 	KUBECONFIG=$(CURDIR)/.memeops/cluster/kubeconfig npx tsx bench/operator-scale.ts
 

@@ -2,10 +2,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { QueueMetrics } from "./kube/workqueue.ts";
 import { PHASES, type EpochMetrics } from "../api/v1alpha1/status.ts";
+import { STAGES } from "../api/contract/stages.ts";
+import { ALL_STAGES_KEY } from "./builders/job-units.ts";
+import { FAILURE_REASONS } from "./status/failure.ts";
 
 export const CONTROLLER = "memeexperiment";
 /** The values of memeops_experiment_epoch_metric{metric}: the status' per-epoch fields. */
 export const EPOCH_METRICS = ["trainLoss", "valLoss", "valAuroc", "valAccuracy", "valF1"] as const satisfies readonly (keyof EpochMetrics)[];
+/** The values of memeops_job_duration_seconds{result}. */
+export const JOB_RESULTS = ["succeeded", "failed"] as const;
 
 export class OperatorMetrics {
   readonly registry = new Registry();
@@ -57,7 +62,20 @@ export class OperatorMetrics {
     // As controller-runtime does: every result starts at 0, so rate() and alerts work before the first error.
     for (const result of ["success", "error", "requeue_after"]) this.reconcileTotal.inc({ controller: CONTROLLER, result }, 0);
     this.reconcileErrors.inc({ controller: CONTROLLER }, 0);
+    // Prometheus' increase() counts only what a series gains after its first scrape: a series born at its first
+    // increment would hide it (the first failure of a reason, the first Job's duration). So every label value known
+    // in advance starts at 0; the dashboards leave the empty ones out (> 0).
+    for (const reason of FAILURE_REASONS) this.failures.inc({ reason }, 0);
+    for (const stage of [ALL_STAGES_KEY, ...STAGES]) for (const result of JOB_RESULTS) this.jobDuration.zero({ stage, result });
     this.setLeading(false);
+  }
+
+  /**
+   * A trainer Job of `stage` runs in `namespace`: its GPU-time series starts at 0 now (namespaces are not known in
+   * advance), so increase() counts the Job's GPU time when it finishes, a scrape or more later.
+   */
+  jobLive(namespace: string, stage: string, gpus: number): void {
+    if (gpus > 0) this.gpuSeconds.inc({ namespace, stage }, 0);
   }
 
   queue(name: string): QueueMetrics {

@@ -16,7 +16,7 @@ import { mergePatch, removeFinalizer, topLevelMergePatch } from "../kube/patch.t
 import { paths } from "../kube/paths.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
 import type { Logger } from "../../api/contract/log.ts";
-import type { OperatorMetrics } from "../metrics.ts";
+import type { JOB_RESULTS, OperatorMetrics } from "../metrics.ts";
 import { resolveDependency, type DependencyView } from "../status/dependency.ts";
 import { computeStatus, isTerminal, transitionEvents, type Observation, type ObservedUnit } from "../status/compute.ts";
 import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
@@ -136,6 +136,7 @@ export class MemeExperimentController {
     if (next && !next.job && !recorded.has(next.name) && !spec.suspend && !obs.dependency && !trackingBlocks) {
       next.job = await this.createJob(exp, spec, next, resolved);
     }
+    for (const u of units) if (u.job) this.d.metrics.jobLive(namespace, u.unit.key, spec.resources.gpus);
     const after = await this.writeStatus(exp, obs);
     await this.releasePods(units.flatMap((u) => u.pods));
 
@@ -321,7 +322,7 @@ export class MemeExperimentController {
     return {};
   }
 
-  private observeJobDuration(u: ObservedUnit, result: string, gpus: number): void {
+  private observeJobDuration(u: ObservedUnit, result: (typeof JOB_RESULTS)[number], gpus: number): void {
     const s = u.job?.status;
     const end = s?.completionTime ?? (jobCondition(u.job, "Failed")?.lastTransitionTime);
     if (!s?.startTime || !end) return;

@@ -4,8 +4,30 @@
 import type { MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
 import { CONTAINER } from "../builders/job.ts";
 import { jobCondition, type ContainerState, type JobObject, type PodObject } from "../kube/types.ts";
+import { DEPENDENCY_REASON } from "./dependency.ts";
 
 export type Failure = NonNullable<MemeExperimentStatus["failure"]>;
+
+/**
+ * The values status.failure.reason can take that are known before anything fails: the operator's own, and the
+ * reasons of a Job's Failed condition that it passes on (Kubernetes 1.33's). memeops_experiment_failures_total
+ * exports each at 0 from the start, so Prometheus' increase() also counts the first failure of a reason.
+ */
+export const FAILURE_REASONS = [
+  "InvalidSpec",
+  "JobDeleted",
+  "OOMKilled",
+  "DeadlineExceeded",
+  "BackoffLimitExceeded",
+  "PodFailurePolicy",
+  "MaxFailedIndexesExceeded",
+  "FailedIndexes",
+  "JobFailed",
+  DEPENDENCY_REASON.cycle,
+  DEPENDENCY_REASON.deleted,
+  DEPENDENCY_REASON.failed,
+  DEPENDENCY_REASON.withoutCheckpoint,
+] as const;
 
 function trainerState(pod: PodObject): ContainerState | undefined {
   const c = pod.status?.containerStatuses?.find((s) => s.name === CONTAINER) ?? pod.status?.containerStatuses?.[0];

@@ -1,19 +1,13 @@
 // The Grafana dashboards shipped in the chart: valid dashboard JSON by @grafana/schema's types, and every metric
 // (and label) that a panel or variable queries is one the operator exports.
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { PHASES } from "../../api/v1alpha1/status.ts";
 import { CONTROLLER, EPOCH_METRICS, OperatorMetrics } from "../../operator/metrics.ts";
 import { grafanaTypeErrors } from "./grafana-types.ts";
 import { exportedSeries, matchedValues, namesIn, variableQueryExpr } from "./promql.ts";
+import { allPanels, dashboardFiles, loadDashboard as load, variableQuery, type Dashboard, type Panel } from "./dashboards.ts";
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "charts", "memeops", "dashboards");
-const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
-type Dashboard = { uid: string; title: string; panels: Panel[]; templating?: { list?: { name: string; type: string; query?: unknown }[] } };
-type Panel = { id: number; type: string; title: string; panels?: Panel[]; targets?: { refId: string; expr: string; legendFormat?: string }[] };
-const load = (f: string) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Dashboard;
+const files = dashboardFiles();
 
 /** Labels Prometheus attaches to every scraped series (the ServiceMonitor keeps the operator's own with honorLabels). */
 const TARGET_LABELS = ["job", "instance", "pod", "service", "container", "endpoint", "namespace"];
@@ -30,12 +24,12 @@ const KNOWN_VALUES: { metric: RegExp; label: string; values: readonly string[] }
 /** Every PromQL expression of a dashboard, with where it comes from. */
 function queries(d: Dashboard): { where: string; expr: string; legend?: string }[] {
   const out: { where: string; expr: string; legend?: string }[] = [];
-  for (const p of d.panels.flatMap((p) => [p, ...(p.panels ?? [])])) {
+  for (const p of allPanels(d)) {
     for (const t of p.targets ?? []) out.push({ where: `panel "${p.title}" ${t.refId}`, expr: t.expr, legend: t.legendFormat });
   }
   for (const v of d.templating?.list ?? []) {
     if (v.type !== "query") continue;
-    const q = typeof v.query === "string" ? v.query : String((v.query as { query?: string }).query ?? "");
+    const q = variableQuery(v);
     const { expr, label } = variableQueryExpr(q);
     if (!expr) throw new Error(`${d.uid}: variable ${v.name}: not a label_values/query_result query: ${q}`);
     out.push({ where: `variable ${v.name}`, expr, legend: label && `{{${label}}}` });
@@ -98,7 +92,7 @@ describe.each(files)("%s", (file) => {
   }, 120_000);
 
   test("panel ids are unique and panels stay inside the 24-column grid", () => {
-    const panels = d.panels.flatMap((p) => [p, ...(p.panels ?? [])]) as (Panel & { gridPos: { x: number; w: number } })[];
+    const panels = allPanels(d) as (Panel & { gridPos: { x: number; w: number } })[];
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
     for (const p of panels) expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
   });

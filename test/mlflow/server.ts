@@ -2,9 +2,9 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, open, readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "../free-port.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const START_TIMEOUT_MS = 240_000;
@@ -94,16 +94,4 @@ export async function stopServer(proc: ChildProcess): Promise<void> {
   const t = setTimeout(() => kill("SIGKILL"), 10_000);
   await gone;
   clearTimeout(t);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
 }

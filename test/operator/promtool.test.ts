@@ -1,20 +1,19 @@
 // The running operator's /metrics, after real reconciles with every metric family populated (a success with
 // results, a failure, a reported epoch), checked by Prometheus' own promtool (Debian's prometheus package, fetched
-// by install-promtool.sh): no parse error, and no lint problem in a metric of ours.
+// by install-prometheus.sh): no parse error, and no lint problem in a metric of ours.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createNamespace, deleteNamespace, kubeconfig, waitFor } from "../cluster/kubectl.ts";
 import { installCrd } from "./crd.ts";
 import { apiClient, apply, deleteExperiments, experiment, phaseIs, trainerReporter, type Obj } from "./operator-harness.ts";
 import { OperatorProcess, sample } from "./operator-process.ts";
 import { succeedPod } from "./fake-kubelet.ts";
+import { prometheusBinary } from "./prometheus.ts";
 import { paths } from "../../operator/kube/paths.ts";
 
-const here = dirname(fileURLToPath(import.meta.url));
 /** Metric prefixes the Node client library defines; their lint findings are listed, not failed on. */
 const THEIRS = /^(process_|nodejs_)/;
 
@@ -22,9 +21,7 @@ let ns = "";
 let op: OperatorProcess;
 let promtool = "";
 beforeAll(async () => {
-  const install = spawnSync("bash", [join(here, "install-promtool.sh")], { encoding: "utf8" });
-  if (install.status !== 0) throw new Error(`install-promtool.sh failed: ${install.stderr}`);
-  promtool = install.stdout.trim();
+  promtool = prometheusBinary("promtool");
   installCrd();
   ns = createNamespace("memeops-promtool");
   op = await OperatorProcess.start({ kubeconfig: kubeconfig(), namespaces: [ns], logFile: join(tmpdir(), `memeops-promtool-${process.pid}.log`) });

@@ -18,6 +18,24 @@ describe("OperatorMetrics", () => {
     expect(await text(m)).toMatch(/^memeops_operator_api_requests_total\{verb="GET",resource="pods"\} 2$/m);
   });
 
+  it("counters whose label values are known in advance start at 0, so increase() counts their first step", async () => {
+    const m = new OperatorMetrics({ defaultMetrics: false });
+    const t = await text(m);
+    expect(t).toMatch(/^memeops_experiment_failures_total\{reason="BackoffLimitExceeded"\} 0$/m);
+    expect(t).toMatch(/^memeops_experiment_failures_total\{reason="OOMKilled"\} 0$/m);
+    expect(t).toMatch(/^memeops_job_duration_seconds_count\{stage="run",result="failed"\} 0$/m);
+    expect(t).toMatch(/^memeops_job_duration_seconds_bucket\{le="\+Inf",stage="train",result="succeeded"\} 0$/m);
+    expect(t).not.toMatch(/^memeops_gpu_seconds_total\{/m);
+    // GPU time by namespace: from the first live Job there, without resetting what finished Jobs added
+    m.jobLive("ns", "run", 0);
+    expect(await text(m)).not.toMatch(/^memeops_gpu_seconds_total\{/m);
+    m.jobLive("ns", "run", 2);
+    expect(await text(m)).toMatch(/^memeops_gpu_seconds_total\{namespace="ns",stage="run"\} 0$/m);
+    m.gpuSeconds.inc({ namespace: "ns", stage: "run" }, 20);
+    m.jobLive("ns", "run", 2);
+    expect(await text(m)).toMatch(/^memeops_gpu_seconds_total\{namespace="ns",stage="run"\} 20$/m);
+  });
+
   it("an experiment's gauges (a metric without a value has no series) are removed with it, others' kept", async () => {
     const m = new OperatorMetrics({ defaultMetrics: false });
     m.setLeading(true);
