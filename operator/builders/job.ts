@@ -1,8 +1,10 @@
 // The Job of one unit of an experiment: a pure function of the experiment, the unit and the operator's settings.
 import { API_VERSION, KIND } from "../../api/v1alpha1/groupversion.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
-import { childLabels, childName, LABEL } from "./names.ts";
+import { KUEUE_LABEL } from "../../api/contract/kueue.ts";
+import { childLabels, childName } from "./names.ts";
 import type { JobUnit } from "./job-units.ts";
+import { kueueLabels } from "./kueue.ts";
 import { parseKeyValues, POD_ANNOTATIONS_ANNOTATION, POD_LABELS_ANNOTATION, withoutReserved } from "./annotations.ts";
 
 /** Kept on trainer pods until the operator has recorded their final state (see docs/operator.md, "Reporting"). */
@@ -33,6 +35,7 @@ export interface ExperimentRef {
   name: string;
   namespace: string;
   uid: string;
+  labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
 
@@ -84,8 +87,8 @@ function secretVolumes(spec: MemeExperimentSpec) {
 }
 
 export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: JobUnit, resolved: Resolved, settings: OperatorJobSettings): Job {
-  const labels = childLabels(exp.name, unit.key);
-  if (spec.scheduling.queueName) labels[LABEL.kueueQueue] = spec.scheduling.queueName;
+  const kueue = kueueLabels(exp.labels, spec);
+  const labels = { ...childLabels(exp.name, unit.key), ...kueue };
   const podLabels = {
     ...withoutReserved({ ...settings.podLabels, ...parseKeyValues(exp.annotations?.[POD_LABELS_ANNOTATION]) }),
     ...labels,
@@ -126,7 +129,8 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
       ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: exp.name, uid: exp.uid, controller: true, blockOwnerDeletion: true }],
     },
     spec: {
-      suspend: spec.suspend,
+      // A queued Job starts suspended and Kueue unsuspends it when it admits it (Kueue's own webhook would do the same).
+      suspend: spec.suspend || KUEUE_LABEL.queueName in kueue,
       backoffLimit: spec.runtime.backoffLimit,
       ...(spec.runtime.activeDeadlineSeconds !== undefined && { activeDeadlineSeconds: spec.runtime.activeDeadlineSeconds }),
       ...(spec.runtime.ttlSecondsAfterFinished !== undefined && { ttlSecondsAfterFinished: spec.runtime.ttlSecondsAfterFinished }),
