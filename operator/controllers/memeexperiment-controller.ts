@@ -232,7 +232,9 @@ export class MemeExperimentController {
   /**
    * A queued experiment's unfinished Jobs are never unsuspended by the operator: Kueue starts them when it admits
    * them, and starts an admitted one again if anyone else suspends it. spec.suspend deactivates their Workloads
-   * instead (Kueue then stops the Jobs and admits them no more) and re-activates them when it is false again.
+   * instead (Kueue then stops the Jobs and admits them no more) and re-activates them when it is false again: looked
+   * up whenever a Job is held, one list per reconcile of a Queued experiment, since a deactivation may have been
+   * written by a reconcile whose status write then failed.
    * False when a Workload to deactivate does not exist yet: the caller tries again shortly.
    */
   private async syncWorkloads(units: ObservedUnit[], suspend: boolean): Promise<boolean> {
