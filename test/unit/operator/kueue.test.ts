@@ -1,11 +1,14 @@
 // The pure Kueue parts: which labels an experiment's Jobs carry, that a queued Job starts suspended, and the status
-// of an experiment whose Job Kueue holds (Queued, then Evicted after it ran), never Failed for an eviction.
+// of an experiment whose Job Kueue holds (Queued, then Evicted after it ran), never Failed for an eviction; and
+// which Workloads a suspension deactivates and a resumption re-activates.
 import { describe, expect, it } from "vitest";
 import { mustParseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import { buildJob } from "../../../operator/builders/job.ts";
 import { kueueLabels, kueueQueue } from "../../../operator/builders/kueue.ts";
 import { computeStatus, transitionEvents, type Observation, type ObservedUnit } from "../../../operator/status/compute.ts";
 import type { JobObject, PodObject } from "../../../operator/kube/types.ts";
+import type { KubeClient } from "../../../operator/kube/client.ts";
+import { DEACTIVATED_ANNOTATION, setWorkloadsActive } from "../../../operator/kube/workloads.ts";
 
 const spec = (s: Record<string, unknown> = {}) =>
   mustParseMemeExperiment({ apiVersion: "memeops.io/v1alpha1", kind: "MemeExperiment", metadata: { name: "e" }, spec: { dataset: { source: { synthetic: {} } }, ...s } }).spec;
@@ -80,5 +83,41 @@ describe("status of a queued experiment", () => {
     expect(computeStatus(observe({ suspend: true })).phase).toBe("Suspended");
     const { queue: _q, ...unqueued } = observe({});
     expect(computeStatus(unqueued).phase).toBe("Suspended");
+  });
+});
+
+describe("Workload activation (a fake API client)", () => {
+  type Call = { method: string; path: string; body?: unknown; query?: unknown };
+  const client = (items: unknown[]) => {
+    const calls: Call[] = [];
+    const fake = {
+      request: async (method: string, path: string, init: { body?: unknown; query?: unknown } = {}) => {
+        calls.push({ method, path, ...init });
+        return method === "GET" ? { items } : {};
+      },
+    };
+    return { calls, fake: fake as unknown as KubeClient };
+  };
+  const wl = (name: string, active?: boolean, mine = false) => ({
+    metadata: { name, resourceVersion: "7", ...(mine && { annotations: { [DEACTIVATED_ANNOTATION]: "true" } }) },
+    spec: active === undefined ? {} : { active },
+  });
+
+  it("lists the Job's Workloads by Kueue's job-uid label and deactivates them, marked as the operator's", async () => {
+    const { calls, fake } = client([wl("job-e-run-1"), wl("job-e-run-2", false)]);
+    expect(await setWorkloadsActive(fake, "ns", "uid-1", false)).toBe(2);
+    expect(calls[0]).toMatchObject({ method: "GET", path: "/apis/kueue.x-k8s.io/v1beta1/namespaces/ns/workloads", query: { labelSelector: "kueue.x-k8s.io/job-uid=uid-1" } });
+    expect(calls.slice(1)).toEqual([
+      expect.objectContaining({ method: "PATCH", path: "/apis/kueue.x-k8s.io/v1beta1/namespaces/ns/workloads/job-e-run-1", body: { metadata: { resourceVersion: "7", annotations: { [DEACTIVATED_ANNOTATION]: "true" } }, spec: { active: false } } }),
+    ]);
+  });
+
+  it("re-activates only what it deactivated, never a Workload Kueue deactivated itself; 0 when Kueue has made none yet", async () => {
+    const { calls, fake } = client([wl("mine", false, true), wl("kueues", false), wl("running", true)]);
+    await setWorkloadsActive(fake, "ns", "uid-1", true);
+    expect(calls.filter((c) => c.method === "PATCH").map((c) => [c.path.split("/").at(-1), c.body])).toEqual([
+      ["mine", { metadata: { resourceVersion: "7", annotations: { [DEACTIVATED_ANNOTATION]: null } }, spec: { active: true } }],
+    ]);
+    expect(await setWorkloadsActive(client([]).fake, "ns", "uid-1", false)).toBe(0);
   });
 });
