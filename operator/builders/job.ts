@@ -87,8 +87,9 @@ function secretVolumes(spec: MemeExperimentSpec) {
 }
 
 export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: JobUnit, resolved: Resolved, settings: OperatorJobSettings): Job {
+  const labels = childLabels(exp.name, unit.key);
+  // on the Job only, where Kueue reads them: its pods are the Job's, not workloads of their own
   const kueue = kueueLabels(exp.labels, spec);
-  const labels = { ...childLabels(exp.name, unit.key), ...kueue };
   const podLabels = {
     ...withoutReserved({ ...settings.podLabels, ...parseKeyValues(exp.annotations?.[POD_LABELS_ANNOTATION]) }),
     ...labels,
@@ -125,7 +126,7 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
     metadata: {
       name: jobName(exp.name, unit),
       namespace: exp.namespace,
-      labels,
+      labels: { ...labels, ...kueue },
       ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: exp.name, uid: exp.uid, controller: true, blockOwnerDeletion: true }],
     },
     spec: {

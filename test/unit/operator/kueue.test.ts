@@ -24,11 +24,12 @@ describe("Kueue labels", () => {
     expect(kueueQueue({ [PRIORITY]: "high" }, spec())).toBeUndefined();
   });
 
-  it("a queued Job carries both labels and starts suspended; without a queue it follows spec.suspend", () => {
+  it("a queued Job carries both labels (its pods do not) and starts suspended; without a queue it follows spec.suspend", () => {
     const ref = { name: "e", namespace: "ns", uid: "u1", labels: { [QUEUE]: "team-a", [PRIORITY]: "high" } };
     const queued = buildJob(ref, spec(), unit, {}, { trainerImage: "img" });
     expect(queued.metadata.labels).toMatchObject({ [QUEUE]: "team-a", [PRIORITY]: "high", "memeops.io/experiment": "e" });
     expect(queued.spec.suspend).toBe(true);
+    expect((queued.spec.template as { metadata: { labels: Record<string, string> } }).metadata.labels[QUEUE]).toBeUndefined(); // the Job's pods are not Kueue workloads of their own
     const plain = buildJob({ ...ref, labels: {} }, spec(), unit, {}, { trainerImage: "img" });
     expect(plain.metadata.labels[QUEUE]).toBeUndefined();
     expect(plain.spec.suspend).toBe(false);
