@@ -68,6 +68,7 @@ function queuedExperiment(name: string, priority?: string): string {
   return JSON.stringify(e);
 }
 
+const getExperiment = (name: string): Obj => getIn(ns, name);
 const jobOf = (name: string): Obj | undefined => kubectlJson(["get", "jobs", "-n", ns, "-l", `memeops.io/experiment=${name}`]).items[0];
 const workloadOf = (job: Obj): Obj | undefined =>
   kubectlJson(["get", "workloads", "-n", ns]).items.find((w: Obj) => w.metadata.ownerReferences?.some((o: Obj) => o.uid === job.metadata.uid));
@@ -81,12 +82,11 @@ function finish(name: string): void {
   expect(pods).toHaveLength(1);
   kubectlOk(["label", "pod", "-n", ns, pods[0].metadata.name, "memeops.io/test-outcome=succeeded"]);
 }
-const getExperiment = (name: string): Obj => getIn(ns, name);
 
-/** Workload creation times have one-second resolution: the next experiment's Job is queued in a later second. */
-async function nextSecond(after: Obj): Promise<void> {
-  const created = Date.parse(after.metadata.creationTimestamp);
-  await waitFor("the clock past the last Job's creation second", () => Date.now() >= created + 1000, { intervalMs: 100 });
+/** Kueue orders a queue by Workload creation time, in whole seconds: the next experiment's comes a second later. */
+async function nextSecond(workload: Obj): Promise<void> {
+  const created = Date.parse(workload.metadata.creationTimestamp);
+  await waitFor("the clock past the Workload's creation second", () => Date.now() >= created + 1000, { intervalMs: 100 });
 }
 
 describe("Kueue", () => {
@@ -100,8 +100,7 @@ describe("Kueue", () => {
       const job = await waitFor(`the Job of ${name}`, () => jobOf(name));
       // created suspended with the queue label: Kueue, not the operator, decides when it starts
       expect(job.metadata.labels[KUEUE_LABEL.queueName]).toBe(LOCAL_QUEUE);
-      await waitFor(`the Workload of ${name}`, () => workloadOf(job));
-      await nextSecond(job);
+      await nextSecond(await waitFor(`the Workload of ${name}`, () => workloadOf(job)));
     }
     await waitFor("fifo-1 admitted and running", running("fifo-1"));
     for (const [i, name] of names.entries()) {
@@ -118,7 +117,9 @@ describe("Kueue", () => {
       await waitFor(`${name} Succeeded`, phaseIs(ns, name, "Succeeded"));
     }
     // admitted in creation order: each Workload's admission came after the one created before it
-    const admitted = names.map((n) => Date.parse(condition(workloadOf(jobOf(n))!, "Admitted")?.lastTransitionTime ?? "0"));
+    const admittedAt = names.map((n) => condition(workloadOf(jobOf(n))!, "Admitted")?.lastTransitionTime);
+    expect(admittedAt.every(Boolean)).toBe(true);
+    const admitted = admittedAt.map((t) => Date.parse(t));
     expect(admitted).toEqual([...admitted].sort((a, b) => a - b));
   });
 
