@@ -2,7 +2,7 @@
 // active and inactive. That is how a queued experiment is suspended: Kueue starts an admitted Job again if anyone
 // else suspends it, but stops the Job of an inactive Workload and does not admit it until it is active again.
 // kueue.x-k8s.io/v1beta1: served by every Kueue release from v0.5 on (v0.15+ alongside v1beta2).
-import { isConflict, type KubeClient } from "./client.ts";
+import { isConflict, isNotFound, type KubeClient } from "./client.ts";
 import { mergePatch } from "./patch.ts";
 import type { KubeObject } from "./informer.ts";
 
@@ -25,7 +25,12 @@ export const workloadPaths = {
  * a suspension must be tried again). Writes only where the state differs.
  */
 export async function setWorkloadsActive(client: KubeClient, namespace: string, jobUid: string, active: boolean): Promise<number> {
-  const list = await client.request<{ items: WorkloadObject[] }>("GET", workloadPaths.workloads(namespace), { query: { labelSelector: `${JOB_UID_LABEL}=${jobUid}` } });
+  const list = await client
+    .request<{ items: WorkloadObject[] }>("GET", workloadPaths.workloads(namespace), { query: { labelSelector: `${JOB_UID_LABEL}=${jobUid}` } })
+    .catch((err) => {
+      if (isNotFound(err)) throw new Error(`the experiment names a Kueue queue, but the cluster serves no kueue.x-k8s.io/v1beta1 Workloads: is Kueue installed?`);
+      throw err;
+    });
   for (const wl of list.items) {
     const mine = wl.metadata.annotations?.[DEACTIVATED_ANNOTATION] === "true";
     if ((wl.spec?.active ?? true) === active || (active && !mine)) continue;

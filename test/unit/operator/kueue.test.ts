@@ -7,7 +7,7 @@ import { buildJob } from "../../../operator/builders/job.ts";
 import { kueueLabels, kueueQueue } from "../../../operator/builders/kueue.ts";
 import { computeStatus, transitionEvents, type Observation, type ObservedUnit } from "../../../operator/status/compute.ts";
 import type { JobObject, PodObject } from "../../../operator/kube/types.ts";
-import type { KubeClient } from "../../../operator/kube/client.ts";
+import { ApiError, type KubeClient } from "../../../operator/kube/client.ts";
 import { DEACTIVATED_ANNOTATION, setWorkloadsActive } from "../../../operator/kube/workloads.ts";
 
 const spec = (s: Record<string, unknown> = {}) =>
@@ -120,5 +120,10 @@ describe("Workload activation (a fake API client)", () => {
       ["mine", { metadata: { resourceVersion: "7", annotations: { [DEACTIVATED_ANNOTATION]: null } }, spec: { active: true } }],
     ]);
     expect(await setWorkloadsActive(client([]).fake, "ns", "uid-1", false)).toBe(0);
+  });
+
+  it("a cluster without Kueue is named as such", async () => {
+    const fake = { request: async () => Promise.reject(new ApiError(404, "NotFound", "the server could not find the requested resource")) } as unknown as KubeClient;
+    await expect(setWorkloadsActive(fake, "ns", "uid-1", false)).rejects.toThrow(/is Kueue installed/);
   });
 });
