@@ -66,9 +66,9 @@ duplicates: ## copy-pasted twins in the tree
 	duplicates
 
 .PHONY: cluster-build cluster-up cluster-down cluster-status
-cluster-build: ## build (or reuse from ~/.cache/memeops) the Kubernetes, kwok, etcd and helm binaries
+cluster-build: ## build (or reuse from ~/.cache/memeops) the Kubernetes, kwok, etcd, helm and Kueue binaries
 	bash test/cluster/build.sh
-cluster-up: cluster-build ## start a local control plane; kubeconfig in .memeops/cluster/kubeconfig
+cluster-up: cluster-build ## start a local control plane (with Kueue); kubeconfig in .memeops/cluster/kubeconfig
 	bash test/cluster/up.sh
 cluster-down: ## stop the local control plane and remove its state
 	bash test/cluster/down.sh

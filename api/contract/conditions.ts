@@ -12,3 +12,13 @@ export const CONDITION = {
 } as const;
 
 export type ConditionType = (typeof CONDITION)[keyof typeof CONDITION];
+
+/**
+ * Reasons of the Ready and Running conditions (phase Queued) while Kueue holds an experiment's Job: waiting for its
+ * first admission, or admitted, run and then evicted (preempted, deactivated...) and waiting to be admitted again.
+ * Neither is a failure: the Job is re-run once Kueue admits it.
+ */
+export const REASON = {
+  queued: "Queued",
+  evicted: "Evicted",
+} as const;

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { str } from "./schema-helpers.ts";
 
-export const PHASES = ["Pending", "Suspended", "Preparing", "Training", "Evaluating", "Succeeded", "Failed"] as const;
+export const PHASES = ["Pending", "Queued", "Suspended", "Preparing", "Training", "Evaluating", "Succeeded", "Failed"] as const;
 export const MAX_EPOCH_HISTORY = 50;
 export const CHECK_NAMES = [
   "no_null_predictions",

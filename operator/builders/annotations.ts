@@ -1,6 +1,7 @@
 // Annotations on a MemeExperiment that the operator copies to its pods, e.g. for tests that let kwok decide a pod's
 // fate (`memeops.io/pod-labels: memeops.io/test-outcome=failed`), or for cost-allocation labels.
-// The operator's own labels cannot be overridden this way.
+// The operator's own labels and the Kueue labels (which come from the experiment's) cannot be set this way.
+import { KUEUE_LABEL } from "../../api/contract/kueue.ts";
 import { LABEL } from "./names.ts";
 
 export const POD_LABELS_ANNOTATION = "memeops.io/pod-labels";
@@ -17,7 +18,7 @@ export function parseKeyValues(text: string | undefined): Record<string, string>
   return out;
 }
 
-const reserved = new Set<string>(Object.values(LABEL));
+const reserved = new Set<string>([...Object.values(LABEL), ...Object.values(KUEUE_LABEL)]);
 
 export function withoutReserved(labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).filter(([k]) => !reserved.has(k)));

@@ -2,8 +2,10 @@
 import { DEFAULT_MODEL_DIR, MODEL_DIR_ENV } from "../../api/contract/model-dir.ts";
 import { API_VERSION, KIND } from "../../api/v1alpha1/groupversion.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
-import { childLabels, childName, LABEL } from "./names.ts";
+import { KUEUE_LABEL } from "../../api/contract/kueue.ts";
+import { childLabels, childName } from "./names.ts";
 import type { JobUnit } from "./job-units.ts";
+import { kueueLabels } from "./kueue.ts";
 import { parseKeyValues, POD_ANNOTATIONS_ANNOTATION, POD_LABELS_ANNOTATION, withoutReserved } from "./annotations.ts";
 
 /** Kept on trainer pods until the operator has recorded their final state (see docs/operator.md, "Reporting"). */
@@ -36,6 +38,7 @@ export interface ExperimentRef {
   name: string;
   namespace: string;
   uid: string;
+  labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
 
@@ -100,7 +103,8 @@ function secretVolumes(spec: MemeExperimentSpec) {
 
 export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: JobUnit, resolved: Resolved, settings: OperatorJobSettings): Job {
   const labels = childLabels(exp.name, unit.key);
-  if (spec.scheduling.queueName) labels[LABEL.kueueQueue] = spec.scheduling.queueName;
+  // on the Job only, where Kueue reads them: its pods are the Job's, not workloads of their own
+  const kueue = kueueLabels(exp.labels, spec);
   const podLabels = {
     ...withoutReserved({ ...settings.podLabels, ...parseKeyValues(exp.annotations?.[POD_LABELS_ANNOTATION]) }),
     ...labels,
@@ -139,11 +143,12 @@ export function buildJob(exp: ExperimentRef, spec: MemeExperimentSpec, unit: Job
     metadata: {
       name: jobName(exp.name, unit),
       namespace: exp.namespace,
-      labels,
+      labels: { ...labels, ...kueue },
       ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: exp.name, uid: exp.uid, controller: true, blockOwnerDeletion: true }],
     },
     spec: {
-      suspend: spec.suspend,
+      // A queued Job starts suspended and Kueue unsuspends it when it admits it (Kueue's own webhook would do the same).
+      suspend: spec.suspend || KUEUE_LABEL.queueName in kueue,
       backoffLimit: spec.runtime.backoffLimit,
       ...(spec.runtime.activeDeadlineSeconds !== undefined && { activeDeadlineSeconds: spec.runtime.activeDeadlineSeconds }),
       ...(spec.runtime.ttlSecondsAfterFinished !== undefined && { ttlSecondsAfterFinished: spec.runtime.ttlSecondsAfterFinished }),

@@ -11,7 +11,6 @@ export const LABEL = {
   component: "app.kubernetes.io/component",
   managedBy: "app.kubernetes.io/managed-by",
   partOf: "app.kubernetes.io/part-of",
-  kueueQueue: "kueue.x-k8s.io/queue-name",
 } as const;
 export const MANAGED_BY = "memeops-operator";
 /** Selects everything the operator made, across all namespaces: the Job and Pod informers watch only these. */

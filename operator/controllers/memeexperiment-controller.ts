@@ -9,11 +9,13 @@ import type { MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
 import { buildJob, jobName, POD_FINALIZER, type OperatorJobSettings, type Resolved } from "../builders/job.ts";
 import { LABEL } from "../builders/names.ts";
 import { jobUnitsFor } from "../builders/job-units.ts";
+import { kueueQueue } from "../builders/kueue.ts";
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { keyOf, type Informer, type KubeObject } from "../kube/informer.ts";
 import { mergePatch, removeFinalizer, topLevelMergePatch } from "../kube/patch.ts";
 import { paths } from "../kube/paths.ts";
+import { setWorkloadsActive } from "../kube/workloads.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
 import type { Logger } from "../../api/contract/log.ts";
 import type { JOB_RESULTS, OperatorMetrics } from "../metrics.ts";
@@ -112,7 +114,8 @@ export class MemeExperimentController {
       return {};
     }
 
-    const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, units, now };
+    const queue = kueueQueue(exp.metadata.labels, spec);
+    const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, ...(queue && { queue }), units, now };
     const resolved: Resolved = {};
     const dep = resolveDependency(dependencyView(exp), (name) => {
       const other = this.d.experiments.get(`${namespace}/${name}`);
@@ -130,7 +133,10 @@ export class MemeExperimentController {
       trackingBlocks = run.state === "unavailable" && age < (this.d.settings.trackingGraceMs ?? 120_000);
     }
 
-    await this.syncSuspend(units, spec.suspend);
+    // Kueue owns a queued Job's suspend field: the experiment is suspended through its Workloads instead.
+    let held = true;
+    if (queue) held = await this.syncWorkloads(units, spec.suspend);
+    else await this.syncSuspend(units, spec.suspend);
     const next = units.find((u) => !jobCondition(u.job, "Complete"));
     const recorded = new Set((status.jobs ?? []).map((j) => j.name));
     if (next && !next.job && !recorded.has(next.name) && !spec.suspend && !obs.dependency && !trackingBlocks) {
@@ -145,6 +151,7 @@ export class MemeExperimentController {
       if (target && after.mlflow?.runId) await this.closeRun(exp, target, after);
       return {};
     }
+    if (!held) return { requeueAfterMs: 2_000 }; // Kueue makes the Workload to deactivate a moment after the Job
     if (obs.tracking?.state === "unavailable") throw new Error(`MLflow unavailable: ${obs.tracking.message}`);
     if (obs.dependency && !obs.dependency.ends) return { requeueAfterMs: 30_000 };
     return { requeueAfterMs: this.d.settings.resyncMs ?? 300_000 };
@@ -202,7 +209,7 @@ export class MemeExperimentController {
 
   private async createJob(exp: ExperimentObject, spec: MemeExperimentSpec, u: ObservedUnit, resolved: Resolved): Promise<JobObject> {
     const ns = exp.metadata.namespace ?? "";
-    const ref = { name: exp.metadata.name, namespace: ns, uid: exp.metadata.uid ?? "", annotations: exp.metadata.annotations };
+    const ref = { name: exp.metadata.name, namespace: ns, uid: exp.metadata.uid ?? "", labels: exp.metadata.labels, annotations: exp.metadata.annotations };
     const desired = buildJob(ref, spec, u.unit, resolved, this.d.settings);
     try {
       // No Event: status.jobs records it in the status write that follows, and the Job controller's own Events tell the rest.
@@ -221,6 +228,24 @@ export class MemeExperimentController {
       if (!job || jobCondition(job, "Complete") || jobCondition(job, "Failed") || (job.spec.suspend ?? false) === suspend) continue;
       u.job = await mergePatch<JobObject>(this.d.client, paths.job(job.metadata.namespace ?? "", job.metadata.name), { spec: { suspend } });
     }
+  }
+
+  /**
+   * A queued experiment's unfinished Jobs are never unsuspended by the operator: Kueue starts them when it admits
+   * them, and starts an admitted one again if anyone else suspends it. spec.suspend deactivates their Workloads
+   * instead (Kueue then stops the Jobs and admits them no more) and re-activates them when it is false again: looked
+   * up whenever a Job is held, one list per reconcile of a Queued experiment, since a deactivation may have been
+   * written by a reconcile whose status write then failed.
+   * False when a Workload to deactivate does not exist yet: the caller tries again shortly.
+   */
+  private async syncWorkloads(units: ObservedUnit[], suspend: boolean): Promise<boolean> {
+    for (const u of units) {
+      const job = u.job;
+      if (!job || jobCondition(job, "Complete") || jobCondition(job, "Failed") || !(suspend || job.spec.suspend)) continue;
+      const found = await setWorkloadsActive(this.d.client, job.metadata.namespace ?? "", job.metadata.uid ?? "", !suspend);
+      if (suspend && found === 0) return false;
+    }
+    return true;
   }
 
   private async trackingRun(exp: ExperimentObject, target: NonNullable<ReturnType<typeof trackingTarget>>, status: MemeExperimentStatus): Promise<NonNullable<Observation["tracking"]>> {

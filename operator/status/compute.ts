@@ -7,7 +7,7 @@ import type { JobUnit } from "../builders/job-units.ts";
 import { CONTAINER } from "../builders/job.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
 import { applyReport, parseTerminationMessage } from "../../api/contract/reports.ts";
-import { CONDITION } from "../../api/contract/conditions.ts";
+import { CONDITION, REASON } from "../../api/contract/conditions.ts";
 import { setConditions, type ConditionInput } from "./conditions.ts";
 import type { UnmetDependency } from "./dependency.ts";
 import { blockedReason, jobFailure, type Failure } from "./failure.ts";
@@ -27,6 +27,8 @@ export interface Observation {
   /** problems of a spec the runtime refuses; undefined when the spec is valid */
   invalid?: readonly Problem[];
   suspend: boolean;
+  /** the Kueue LocalQueue the Jobs are queued in: Kueue, not spec.suspend, decides when a suspended Job starts */
+  queue?: string;
   units: readonly ObservedUnit[];
   dependency?: UnmetDependency;
   tracking?: { state: "ready"; runId: string; url?: string } | { state: "unavailable"; message: string };
@@ -71,7 +73,8 @@ function verdict(o: Observation): Verdict {
       const failure = jobFailure(u.job, u.pods, u.unit.key);
       if (failure) return { phase: "Failed", failure, done: true };
       if (jobCondition(u.job, "Complete")) continue;
-      if (o.suspend || u.job.spec.suspend) return { phase: "Suspended" };
+      if (o.suspend) return { phase: "Suspended" };
+      if (u.job.spec.suspend) return o.queue ? queued(o, u, o.queue) : { phase: "Suspended" };
       const running = u.pods.some((p) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp);
       const reported = o.status.progress?.stage;
       const stage = reported && (u.unit.stages as string[]).includes(reported) ? reported : (u.unit.stages[0] ?? "prepare");
@@ -90,6 +93,20 @@ function verdict(o: Observation): Verdict {
     return { phase: "Pending", blocked: { reason: "JobNotCreated", message: `Job ${u.name} is about to be created` } };
   }
   return { phase: "Succeeded", done: true };
+}
+
+/**
+ * A Job Kueue holds (suspended, spec.suspend false). It was evicted if it ran: its stopped pods are still there (the
+ * operator's pod finalizer keeps them until their end is recorded, which is this very status write), or an earlier
+ * write already said Evicted and Kueue has not admitted it since. Either way it runs again once admitted.
+ */
+function queued(o: Observation, u: ObservedUnit, queue: string): Verdict {
+  const ready = o.status.conditions?.find((c) => c.type === CONDITION.ready);
+  const evicted = u.pods.length > 0 || (o.status.phase === "Queued" && ready?.reason === REASON.evicted);
+  const blocked = evicted
+    ? { reason: REASON.evicted, message: `Kueue evicted Job ${u.name} and stopped its pods; it runs again once LocalQueue ${queue} admits it` }
+    : { reason: REASON.queued, message: `Job ${u.name} waits for Kueue to admit it from LocalQueue ${queue}` };
+  return { phase: "Queued", blocked };
 }
 
 function conditionsFor(o: Observation, v: Verdict): ConditionInput[] {
@@ -139,7 +156,7 @@ export function computeStatus(o: Observation): MemeExperimentStatus {
   // created, and a write for that alone (the experiment still Pending) was one write more per lifecycle. On a busy API
   // server the running pod can be seen before its Job's startTime: the pod's own startTime then, not a write later.
   const started = (u: ObservedUnit) => u.job?.status?.startTime ?? u.pods.map((p) => p.status?.startTime).filter(Boolean).sort()[0];
-  const firstStart = v.phase === "Pending" || v.phase === "Suspended" ? undefined : o.units.map(started).find(Boolean);
+  const firstStart = v.phase === "Pending" || v.phase === "Queued" || v.phase === "Suspended" ? undefined : o.units.map(started).find(Boolean);
   const { failure: _f, completionTime: _c, ...rest } = withResults;
   const out: MemeExperimentStatus = {
     ...rest,
@@ -169,7 +186,7 @@ export function transitionEvents(before: MemeExperimentStatus, after: MemeExperi
   const ready = (s: MemeExperimentStatus) => s.conditions?.find((c) => c.type === CONDITION.ready);
   const a = ready(after);
   const b = ready(before);
-  const warn = ["Unschedulable", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "DependencyFailed", "DependencyNotFound", "CreateContainerConfigError"];
+  const warn = ["Unschedulable", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "DependencyFailed", "DependencyNotFound", "CreateContainerConfigError", REASON.evicted];
   if (a && a.status === "False" && a.reason !== b?.reason && warn.includes(a.reason)) events.push({ type: "Warning", reason: a.reason, message: a.message });
   const t = (s: MemeExperimentStatus) => s.conditions?.find((c) => c.type === CONDITION.trackingReady);
   if (t(after)?.status === "False" && t(before)?.status !== "False") events.push({ type: "Warning", reason: "MlflowUnavailable", message: t(after)?.message ?? "" });

@@ -17,6 +17,7 @@ const WATCH_RULES = [
   { apiGroups: ["memeops.io"], resources: ["memeexperiments/finalizers"], verbs: ["update"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch"] },
+  { apiGroups: ["kueue.x-k8s.io"], resources: ["workloads"], verbs: ["list", "patch"] },
   { apiGroups: [""], resources: ["events"], verbs: ["create"] },
 ];
 

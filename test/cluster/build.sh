@@ -82,6 +82,18 @@ build_helm() {
     -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
 }
 have "$HELM_BIN" helm || timed "helm $HELM_VERSION" build_helm
+# Kueue's manager (plain go install: its go.mod has no replace lines) and its CRDs, which the module
+# zip carries in config/components/crd/bases; copied next to the binary so up.sh needs no module cache.
+build_kueue() {
+  local dir commit
+  dir=$(cd "$CACHE" && go mod download -json "sigs.k8s.io/kueue@$KUEUE_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
+  commit=$(cd "$CACHE" && go mod download -json "sigs.k8s.io/kueue@$KUEUE_VERSION" | sed -n 's/.*"Hash": "\(.*\)",*/\1/p')
+  go_install "$KUEUE_BIN" "sigs.k8s.io/kueue/cmd/kueue@$KUEUE_VERSION" \
+    "-X sigs.k8s.io/kueue/pkg/version.GitVersion=$KUEUE_VERSION -X sigs.k8s.io/kueue/pkg/version.GitCommit=$commit"
+  rm -rf "$KUEUE_BIN/crds.tmp" && mkdir "$KUEUE_BIN/crds.tmp"
+  cp "$dir"/config/components/crd/bases/*.yaml "$KUEUE_BIN/crds.tmp/" && mv "$KUEUE_BIN/crds.tmp" "$KUEUE_BIN/crds"
+}
+have "$KUEUE_BIN" kueue crds || timed "kueue $KUEUE_VERSION" build_kueue
 
 log "binaries ready in $CACHE:"
-du -sh "$K8S_BIN"/* "$KWOK_BIN/kwok" "$HELM_BIN/helm" | sed 's/^/  /' >&2
+du -sh "$K8S_BIN"/* "$KWOK_BIN/kwok" "$HELM_BIN/helm" "$KUEUE_BIN/kueue" | sed 's/^/  /' >&2

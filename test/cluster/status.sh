@@ -18,11 +18,15 @@ while read -r name pid bin; do
   fi
 done <"$STATE/pids"
 [[ -n $healthy ]] || exit 1
+# A cluster started before Kueue joined up.sh lacks it: unhealthy, so up.sh replaces it.
+grep -q '^kueue ' "$STATE/pids" || { say "kueue: not started by this cluster's up.sh (run make cluster-down)"; exit 1; }
 say "$(printf '%-24s %16s rss %5d MiB' "total" "" $((total_kb / 1024)))"
 
 k() { kubectl --kubeconfig="$KUBECONFIG_PATH" --request-timeout=5s "$@"; }
 k get --raw /readyz >/dev/null 2>&1 || { say "kube-apiserver: /readyz not ok"; exit 1; }
 node=$(k get node kwok-gpu-node-0 -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} gpus={.status.allocatable.nvidia\.com/gpu}' 2>/dev/null)
 [[ $node == True* ]] || { say "node kwok-gpu-node-0 not Ready ($node)"; exit 1; }
+kueue_port=$(sed -n 's/^KUEUE_HEALTH_PORT=//p' "$STATE/env")
+curl -fsS "http://127.0.0.1:$kueue_port/readyz" >/dev/null 2>&1 || { say "kueue: /readyz not ok"; exit 1; }
 say "kube-apiserver: $(k config view --minify -o jsonpath='{.clusters[0].cluster.server}') ready; node kwok-gpu-node-0 Ready, $node"
 say "export KUBECONFIG=$KUBECONFIG_PATH"

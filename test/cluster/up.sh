@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start a real Kubernetes control plane on loopback for the cluster tests: etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, and kwok playing the kubelet of one fake GPU node.
+# kube-controller-manager, kube-scheduler, kwok playing the kubelet of the fake nodes, and Kueue's manager.
 # Idempotent: a healthy cluster started from this checkout is reused; a broken one is replaced.
 # Writes .memeops/cluster/kubeconfig; logs go to .memeops/cluster/logs/.
 set -euo pipefail
@@ -16,6 +16,7 @@ for b in etcd kube-apiserver kube-controller-manager kube-scheduler; do
   [[ -x $K8S_BIN/$b ]] || die "$K8S_BIN/$b missing: run test/cluster/build.sh first"
 done
 [[ -x $KWOK_BIN/kwok ]] || die "$KWOK_BIN/kwok missing: run test/cluster/build.sh first"
+[[ -x $KUEUE_BIN/kueue && -d $KUEUE_BIN/crds ]] || die "$KUEUE_BIN/kueue missing: run test/cluster/build.sh first"
 for t in kubectl openssl curl ss setsid; do command -v "$t" >/dev/null || die "$t is required"; done
 
 t0=$EPOCHREALTIME
@@ -39,6 +40,7 @@ free_port() {
 }
 ETCD_PORT=$(free_port); ETCD_PEER_PORT=$(free_port); API_PORT=$(free_port)
 KCM_PORT=$(free_port); SCHED_PORT=$(free_port)
+KUEUE_HEALTH_PORT=$(free_port); KUEUE_METRICS_PORT=$(free_port); KUEUE_WEBHOOK_PORT=$(free_port)
 API="https://127.0.0.1:$API_PORT"
 
 # --- credentials: one CA, a serving cert, service-account keys, static bearer tokens ---------
@@ -54,14 +56,16 @@ openssl_q x509 -req -in "$pki/apiserver.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.k
 openssl_q genrsa -out "$pki/sa.key" 2048
 openssl_q rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
 token() { openssl rand -hex 24; }
-ADMIN_TOKEN=$(token) KCM_TOKEN=$(token) SCHED_TOKEN=$(token) KWOK_TOKEN=$(token)
+ADMIN_TOKEN=$(token) KCM_TOKEN=$(token) SCHED_TOKEN=$(token) KWOK_TOKEN=$(token) KUEUE_TOKEN=$(token)
 # Controller-manager and scheduler get their real identities, so the bootstrap RBAC roles apply
-# as in a kubeadm cluster; kwok stands in for kubelets and gets admin rights like the tests.
+# as in a kubeadm cluster; kwok stands in for kubelets and gets admin rights like the tests,
+# and so does Kueue (its release RBAC is not installed).
 cat >"$pki/tokens.csv" <<EOF
 $ADMIN_TOKEN,memeops-admin,uid-admin,"system:masters"
 $KCM_TOKEN,system:kube-controller-manager,uid-kcm
 $SCHED_TOKEN,system:kube-scheduler,uid-scheduler
 $KWOK_TOKEN,memeops-kwok,uid-kwok,"system:masters"
+$KUEUE_TOKEN,memeops-kueue,uid-kueue,"system:masters"
 EOF
 chmod 600 "$pki"/*.key "$pki/tokens.csv"
 
@@ -88,6 +92,7 @@ EOF
 kubeconfig "$STATE/kcm.kubeconfig" "$KCM_TOKEN"
 kubeconfig "$STATE/scheduler.kubeconfig" "$SCHED_TOKEN"
 kubeconfig "$STATE/kwok.kubeconfig" "$KWOK_TOKEN"
+kubeconfig "$STATE/kueue.kubeconfig" "$KUEUE_TOKEN"
 # The admin kubeconfig is written last, after readiness, so its presence means "usable".
 
 # --- processes ---------------------------------------------------------------------------------
@@ -120,6 +125,7 @@ API_PORT=$API_PORT
 ETCD_PORT=$ETCD_PORT
 KCM_PORT=$KCM_PORT
 SCHED_PORT=$SCHED_PORT
+KUEUE_HEALTH_PORT=$KUEUE_HEALTH_PORT
 EOF
 : >"$STATE/pids"
 # Whatever goes wrong from here on, leave nothing running behind (logs stay for the post-mortem).
@@ -213,6 +219,48 @@ start kwok "$KWOK_BIN/kwok" --kubeconfig="$STATE/kwok.kubeconfig" \
   --node-lease-duration-seconds=40 \
   --cidr=10.244.0.1/16 --node-ip=10.255.0.1
 
+# Kueue: its CRDs (server-side: the Workload CRD is too big for the last-applied annotation), the namespace and the
+# empty Secret its internal certificate management fills (as its release manifests create them), then the manager.
+# No webhook configuration is registered: the apiserver could not verify the certificate Kueue issues for its
+# in-cluster Service name on a loopback URL, and memeops creates queued Jobs suspended itself, which is what
+# Kueue's Job webhook would add. Its webhook server still listens, on a loopback port nobody calls.
+"${KUBECTL[@]}" apply --server-side -f "$KUEUE_BIN/crds" >/dev/null
+"${KUBECTL[@]}" apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Namespace
+metadata: {name: kueue-system}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: kueue-webhook-server-cert, namespace: kueue-system}
+EOF
+mkdir -p -m 700 "$STATE/kueue-certs"
+cat >"$STATE/kueue-config.yaml" <<EOF
+apiVersion: config.kueue.x-k8s.io/v1beta1
+kind: Configuration
+namespace: kueue-system
+health: {healthProbeBindAddress: "127.0.0.1:$KUEUE_HEALTH_PORT"}
+metrics: {bindAddress: "127.0.0.1:$KUEUE_METRICS_PORT"}
+webhook: {host: 127.0.0.1, port: $KUEUE_WEBHOOK_PORT, certDir: "$STATE/kueue-certs"}
+leaderElection: {leaderElect: false}
+internalCertManagement: {enable: true, webhookServiceName: kueue-webhook-service, webhookSecretName: kueue-webhook-server-cert}
+integrations: {frameworks: [batch/job]}
+EOF
+"${KUBECTL[@]}" wait --for=condition=Established --timeout=60s -f "$KUEUE_BIN/crds" >/dev/null
+# VisibilityOnDemand off: that API server delegates authentication through in-cluster config, which a process outside
+# any pod lacks (it exits "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined").
+start kueue "$KUEUE_BIN/kueue" --config="$STATE/kueue-config.yaml" --kubeconfig="$STATE/kueue.kubeconfig" \
+  --feature-gates=VisibilityOnDemand=false
+# Kueue's cert rotator fills the Secret and then waits for the files to appear in certDir, where a kubelet would
+# mount the Secret in a pod: this script plays that kubelet (key first, the certificate it waits for last).
+kueue_certs() {
+  local d="$STATE/kueue-certs" crt key
+  crt=$("${KUBECTL[@]}" get secret -n kueue-system kueue-webhook-server-cert -o jsonpath='{.data.tls\.crt}') && [[ -n $crt ]] || return 1
+  key=$("${KUBECTL[@]}" get secret -n kueue-system kueue-webhook-server-cert -o jsonpath='{.data.tls\.key}') && [[ -n $key ]] || return 1
+  base64 -d <<<"$key" >"$d/tls.key" && base64 -d <<<"$crt" >"$d/tls.crt.tmp" && mv "$d/tls.crt.tmp" "$d/tls.crt"
+}
+wait_for "kueue's webhook certificate" 60 kueue_certs
+
 wait_for "the default service account" 60 "${KUBECTL[@]}" get serviceaccount default -n default
 wait_for "node kwok-gpu-node-0 Ready" 60 "${KUBECTL[@]}" wait --for=condition=Ready node/kwok-gpu-node-0 --timeout=1s
 untainted() { [[ -z $("${KUBECTL[@]}" get node kwok-gpu-node-0 -o jsonpath='{.spec.taints}') ]]; }
@@ -220,6 +268,8 @@ wait_for "node kwok-gpu-node-0 untainted" 60 untainted
 wait_for "node kwok-runner-node-0 Ready" 60 "${KUBECTL[@]}" wait --for=condition=Ready node/kwok-runner-node-0 --timeout=1s
 wait_for "kube-controller-manager /healthz" 30 curl -fsSk "https://127.0.0.1:$KCM_PORT/healthz"
 wait_for "kube-scheduler /healthz" 30 curl -fsSk "https://127.0.0.1:$SCHED_PORT/healthz"
+# ready once its certificates are in place and its controllers set up
+wait_for "kueue /readyz" 60 curl -fsS "http://127.0.0.1:$KUEUE_HEALTH_PORT/readyz"
 
 kubeconfig "$KUBECONFIG_PATH.tmp" "$ADMIN_TOKEN" && mv "$KUBECONFIG_PATH.tmp" "$KUBECONFIG_PATH"
 ready=1

@@ -36,7 +36,7 @@ describe("builders", () => {
     const t = job.spec.template as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(job.metadata.ownerReferences[0]).toMatchObject({ uid: "u1", controller: true, blockOwnerDeletion: true });
     expect(job.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("q");
-    expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 60, suspend: false });
+    expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 60, suspend: true }); // queued: Kueue starts it
     expect(t.metadata.finalizers).toEqual([POD_FINALIZER]);
     expect(t.metadata.labels["memeops.io/experiment"]).toBe("e");
     expect(t.metadata.labels["memeops.io/test-outcome"]).toBe("failed");

@@ -1,0 +1,183 @@
+// The operator under the real Kueue controller (test/cluster/up.sh starts it): a ClusterQueue with quota for one
+// trainer Job at a time, experiments that name its LocalQueue by label. They wait Queued, Kueue admits them one at a
+// time in creation order, and all succeed; an experiment preempted by a higher-priority one is Evicted, back to
+// Queued, re-run once admitted again, and never Failed. kwok plays the pods: each stays Running until the test
+// labels it with its outcome, so the test, not a timer, decides when a trial ends.
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { createNamespace, deleteNamespace, kubectl, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
+import { installCrd } from "./crd.ts";
+import { apply, condition, deleteExperiments, experiment, getExperiment as getIn, phaseIs, startTestOperator, type Obj } from "./operator-harness.ts";
+import type { Manager } from "../../operator/manager.ts";
+import { KUEUE_LABEL } from "../../api/contract/kueue.ts";
+
+let ns = "";
+let op: Manager;
+// Cluster-scoped Kueue objects carry the namespace's random suffix, so runs never share them.
+let cq = "";
+const LOCAL_QUEUE = "trainers";
+
+beforeAll(async () => {
+  installCrd();
+  ns = createNamespace("memeops-kueue");
+  cq = `memeops-${ns}`;
+  kubectlOk(["apply", "-f", "-"], {
+    input: JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        { apiVersion: "kueue.x-k8s.io/v1beta1", kind: "ResourceFlavor", metadata: { name: cq } },
+        {
+          apiVersion: "kueue.x-k8s.io/v1beta1",
+          kind: "ClusterQueue",
+          metadata: { name: cq },
+          spec: {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
+            // one trainer Job's worth of GPUs: fewer than the experiments that want them
+            resourceGroups: [
+              {
+                coveredResources: ["cpu", "memory", "nvidia.com/gpu"],
+                flavors: [{ name: cq, resources: [{ name: "cpu", nominalQuota: "32" }, { name: "memory", nominalQuota: "256Gi" }, { name: "nvidia.com/gpu", nominalQuota: 1 }] }],
+              },
+            ],
+            queueingStrategy: "StrictFIFO",
+            preemption: { withinClusterQueue: "LowerPriority" },
+          },
+        },
+        { apiVersion: "kueue.x-k8s.io/v1beta1", kind: "LocalQueue", metadata: { name: LOCAL_QUEUE, namespace: ns }, spec: { clusterQueue: cq } },
+        { apiVersion: "kueue.x-k8s.io/v1beta1", kind: "WorkloadPriorityClass", metadata: { name: `${cq}-low` }, value: 10 },
+        { apiVersion: "kueue.x-k8s.io/v1beta1", kind: "WorkloadPriorityClass", metadata: { name: `${cq}-high` }, value: 1000 },
+      ],
+    }),
+  });
+  await waitFor("the ClusterQueue active", () => kubectlJson(["get", "clusterqueue", cq]).status?.conditions?.some((c: Obj) => c.type === "Active" && c.status === "True"));
+  op = await startTestOperator([ns]);
+});
+
+afterAll(async () => {
+  if (ns && op) await deleteExperiments(ns);
+  await op?.stop();
+  deleteNamespace(ns);
+  if (cq) kubectl(["delete", "clusterqueue,resourceflavor", cq, "--ignore-not-found", "--wait=false"]);
+  if (cq) kubectl(["delete", "workloadpriorityclass", `${cq}-low`, `${cq}-high`, "--ignore-not-found"]);
+});
+
+/** An experiment queued by label, as a MemeSweep queues its trials; its pods run until the test ends them. */
+function queuedExperiment(name: string, priority?: string): string {
+  const e = JSON.parse(experiment(ns, name));
+  e.metadata.labels = { [KUEUE_LABEL.queueName]: LOCAL_QUEUE, ...(priority && { [KUEUE_LABEL.priorityClass]: `${cq}-${priority}` }) };
+  return JSON.stringify(e);
+}
+
+const getExperiment = (name: string): Obj => getIn(ns, name);
+const jobOf = (name: string): Obj | undefined => kubectlJson(["get", "jobs", "-n", ns, "-l", `memeops.io/experiment=${name}`]).items[0];
+const workloadOf = (job: Obj): Obj | undefined =>
+  kubectlJson(["get", "workloads", "-n", ns]).items.find((w: Obj) => w.metadata.ownerReferences?.some((o: Obj) => o.uid === job.metadata.uid));
+const running = (name: string) => () => {
+  const e = getExperiment(name);
+  return e.status?.phase === "Preparing" ? e : undefined;
+};
+/** The experiment's pod that runs now (kwok keeps it Running until labelled) ends with success. */
+function finish(name: string): void {
+  const pods = kubectlJson(["get", "pods", "-n", ns, "-l", `memeops.io/experiment=${name}`]).items.filter((p: Obj) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp);
+  expect(pods).toHaveLength(1);
+  kubectlOk(["label", "pod", "-n", ns, pods[0].metadata.name, "memeops.io/test-outcome=succeeded"]);
+}
+
+/** Kueue orders a queue by Workload creation time, in whole seconds: the next experiment's comes a second later. */
+async function nextSecond(workload: Obj): Promise<void> {
+  const created = Date.parse(workload.metadata.creationTimestamp);
+  await waitFor("the clock past the Workload's creation second", () => Date.now() >= created + 1000, { intervalMs: 100 });
+}
+
+describe("Kueue", () => {
+  // each test starts with the queue empty, whatever the one before left running
+  beforeEach(() => deleteExperiments(ns));
+
+  test("a queue with room for one: trials wait Queued, are admitted one at a time in creation order, and all succeed", async () => {
+    const names = ["fifo-1", "fifo-2", "fifo-3"];
+    for (const name of names) {
+      apply(queuedExperiment(name));
+      const job = await waitFor(`the Job of ${name}`, () => jobOf(name));
+      // created suspended with the queue label: Kueue, not the operator, decides when it starts
+      expect(job.metadata.labels[KUEUE_LABEL.queueName]).toBe(LOCAL_QUEUE);
+      await nextSecond(await waitFor(`the Workload of ${name}`, () => workloadOf(job)));
+    }
+    await waitFor("fifo-1 admitted and running", running("fifo-1"));
+    for (const [i, name] of names.entries()) {
+      // exactly one runs; the later ones wait in the queue, named in their status, neither started nor failed
+      for (const later of names.slice(i + 1)) {
+        const e = await waitFor(`${later} Queued`, phaseIs(ns, later, "Queued"));
+        expect(condition(e, "Ready")).toMatchObject({ status: "False", reason: "Queued" });
+        expect(condition(e, "Ready").message).toContain(`LocalQueue ${LOCAL_QUEUE}`);
+        expect(jobOf(later).spec.suspend).toBe(true);
+        expect(e.status.startTime).toBeUndefined();
+      }
+      await waitFor(`${name} admitted and running`, running(name));
+      finish(name);
+      await waitFor(`${name} Succeeded`, phaseIs(ns, name, "Succeeded"));
+    }
+    // admitted in creation order: each Workload's admission came after the one created before it
+    const admittedAt = names.map((n) => condition(workloadOf(jobOf(n))!, "Admitted")?.lastTransitionTime);
+    expect(admittedAt.every(Boolean)).toBe(true);
+    const admitted = admittedAt.map((t) => Date.parse(t));
+    expect(admitted).toEqual([...admitted].sort((a, b) => a - b));
+  });
+
+  test("preempted by a higher priority: Evicted, back to Queued, never Failed; re-run once admitted again and Succeeded", async () => {
+    apply(queuedExperiment("victim", "low"));
+    await waitFor("victim running", running("victim"));
+    const firstPod = kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=victim"]).items[0].metadata.uid;
+
+    apply(queuedExperiment("vip", "high"));
+    const evicted = await waitFor("victim evicted", () => {
+      const e = getExperiment("victim");
+      return e.status?.phase === "Queued" && condition(e, "Ready")?.reason === "Evicted" ? e : undefined;
+    });
+    expect(condition(evicted, "Ready").message).toContain("Kueue evicted Job victim-run");
+    expect(condition(evicted, "Failed")).toMatchObject({ status: "False" });
+    expect(evicted.status.failure).toBeUndefined();
+    expect(jobOf("victim").metadata.labels[KUEUE_LABEL.priorityClass]).toBe(`${cq}-low`);
+    const wl = workloadOf(jobOf("victim"));
+    expect(condition(wl, "Evicted")).toMatchObject({ status: "True", reason: "Preempted" });
+    await waitFor("a Warning event Evicted", () => kubectlJson(["get", "events", "-n", ns, "--field-selector", "involvedObject.name=victim,reason=Evicted,type=Warning"]).items.length > 0);
+
+    await waitFor("vip running", running("vip"));
+    expect(getExperiment("victim").status.phase).toBe("Queued");
+    finish("vip");
+    await waitFor("vip Succeeded", phaseIs(ns, "vip", "Succeeded"));
+
+    // admitted again: a new pod of the same Job runs the trial anew
+    await waitFor("victim running again", running("victim"));
+    const pods = kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=victim"]).items;
+    expect(pods.some((p: Obj) => p.metadata.uid !== firstPod && p.status?.phase === "Running")).toBe(true);
+    finish("victim");
+    const done = await waitFor("victim Succeeded", phaseIs(ns, "victim", "Succeeded"));
+    expect(condition(done, "Failed")).toMatchObject({ status: "False" });
+  });
+
+  test("spec.suspend on an admitted experiment deactivates its Workload: Kueue stops the Job and keeps it; resumed, it runs again", async () => {
+    apply(queuedExperiment("pausable"));
+    await waitFor("pausable running", running("pausable"));
+    kubectlOk(["patch", "memex", "pausable", "-n", ns, "--type=merge", "-p", '{"spec":{"suspend":true}}']);
+    await waitFor("pausable Suspended", phaseIs(ns, "pausable", "Suspended"));
+    const wl = await waitFor("the Workload inactive, the Job stopped", () => {
+      const w = workloadOf(jobOf("pausable"));
+      return w?.spec.active === false && jobOf("pausable").spec.suspend === true && (jobOf("pausable").status.active ?? 0) === 0 ? w : undefined;
+    });
+    expect(wl.metadata.annotations["memeops.io/deactivated"]).toBe("true");
+    // Kueue took its quota back and will not admit it while inactive: nothing starts the Job behind the experiment's back
+    const released = await waitFor("the Workload's quota released", () => {
+      const w = workloadOf(jobOf("pausable"))!;
+      return condition(w, "QuotaReserved")?.status === "False" ? w : undefined;
+    });
+    expect(condition(released, "Evicted")).toMatchObject({ status: "True", reason: "Deactivated" });
+    expect(getExperiment("pausable").status.phase).toBe("Suspended");
+    expect(jobOf("pausable").spec.suspend).toBe(true);
+
+    kubectlOk(["patch", "memex", "pausable", "-n", ns, "--type=merge", "-p", '{"spec":{"suspend":false}}']);
+    await waitFor("pausable admitted again and running", running("pausable"));
+    expect(workloadOf(jobOf("pausable"))!.spec.active).toBe(true);
+    finish("pausable");
+    await waitFor("pausable Succeeded", phaseIs(ns, "pausable", "Succeeded"));
+  });
+});

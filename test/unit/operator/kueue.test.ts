@@ -1,0 +1,129 @@
+// The pure Kueue parts: which labels an experiment's Jobs carry, that a queued Job starts suspended, and the status
+// of an experiment whose Job Kueue holds (Queued, then Evicted after it ran), never Failed for an eviction; and
+// which Workloads a suspension deactivates and a resumption re-activates.
+import { describe, expect, it } from "vitest";
+import { mustParseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
+import { buildJob } from "../../../operator/builders/job.ts";
+import { kueueLabels, kueueQueue } from "../../../operator/builders/kueue.ts";
+import { computeStatus, transitionEvents, type Observation, type ObservedUnit } from "../../../operator/status/compute.ts";
+import type { JobObject, PodObject } from "../../../operator/kube/types.ts";
+import { ApiError, type KubeClient } from "../../../operator/kube/client.ts";
+import { DEACTIVATED_ANNOTATION, setWorkloadsActive } from "../../../operator/kube/workloads.ts";
+
+const spec = (s: Record<string, unknown> = {}) =>
+  mustParseMemeExperiment({ apiVersion: "memeops.io/v1alpha1", kind: "MemeExperiment", metadata: { name: "e" }, spec: { dataset: { source: { synthetic: {} } }, ...s } }).spec;
+const QUEUE = "kueue.x-k8s.io/queue-name";
+const PRIORITY = "kueue.x-k8s.io/priority-class";
+const unit = { key: "run", stages: ["prepare", "train", "evaluate"] as ("prepare" | "train" | "evaluate")[] };
+
+describe("Kueue labels", () => {
+  it("the queue: spec.scheduling.queueName, else the experiment's label; the priority class from its label", () => {
+    expect(kueueLabels({ [QUEUE]: "team-a", [PRIORITY]: "high", other: "x" }, spec())).toEqual({ [QUEUE]: "team-a", [PRIORITY]: "high" });
+    expect(kueueLabels({ [QUEUE]: "team-a" }, spec({ scheduling: { queueName: "team-b" } }))).toEqual({ [QUEUE]: "team-b" });
+    expect(kueueLabels(undefined, spec())).toEqual({});
+    expect(kueueQueue({ [PRIORITY]: "high" }, spec())).toBeUndefined();
+  });
+
+  it("a queued Job carries both labels (its pods do not) and starts suspended; without a queue it follows spec.suspend", () => {
+    const ref = { name: "e", namespace: "ns", uid: "u1", labels: { [QUEUE]: "team-a", [PRIORITY]: "high" } };
+    const queued = buildJob(ref, spec(), unit, {}, { trainerImage: "img" });
+    expect(queued.metadata.labels).toMatchObject({ [QUEUE]: "team-a", [PRIORITY]: "high", "memeops.io/experiment": "e" });
+    expect(queued.spec.suspend).toBe(true);
+    expect((queued.spec.template as { metadata: { labels: Record<string, string> } }).metadata.labels[QUEUE]).toBeUndefined(); // the Job's pods are not Kueue workloads of their own
+    const plain = buildJob({ ...ref, labels: {} }, spec(), unit, {}, { trainerImage: "img" });
+    expect(plain.metadata.labels[QUEUE]).toBeUndefined();
+    expect(plain.spec.suspend).toBe(false);
+  });
+
+  it("the pod-labels annotation cannot set the Kueue labels", () => {
+    const ref = { name: "e", namespace: "ns", uid: "u1", annotations: { "memeops.io/pod-labels": `${QUEUE}=sneaky,${PRIORITY}=top` } };
+    const t = buildJob(ref, spec(), unit, {}, { trainerImage: "img" }).spec.template as { metadata: { labels: Record<string, string> } };
+    expect(t.metadata.labels[QUEUE]).toBeUndefined();
+    expect(t.metadata.labels[PRIORITY]).toBeUndefined();
+  });
+});
+
+const suspendedJob: JobObject = { metadata: { name: "e-run", namespace: "ns", uid: "j1" }, spec: { suspend: true }, status: { conditions: [{ type: "Suspended", status: "True" }] } };
+const stoppedPod: PodObject = {
+  metadata: { name: "e-run-x", namespace: "ns", creationTimestamp: "2026-01-01T00:00:00Z" },
+  status: { phase: "Failed", containerStatuses: [{ name: "trainer", state: { terminated: { exitCode: 137, reason: "Error" } } }] },
+};
+const observe = (o: Partial<Observation> & { pods?: PodObject[]; job?: JobObject }): Observation => {
+  const units: ObservedUnit[] = [{ unit, name: "e-run", job: o.job ?? suspendedJob, pods: o.pods ?? [] }];
+  return { generation: 1, status: {}, suspend: false, queue: "team-a", units, now: "2026-01-01T00:01:00Z", ...o };
+};
+const ready = (s: { conditions?: { type: string; reason: string; message: string }[] }) => s.conditions?.find((c) => c.type === "Ready");
+
+describe("status of a queued experiment", () => {
+  it("waiting for admission: phase Queued, reason Queued naming the queue; not started", () => {
+    const s = computeStatus(observe({}));
+    expect(s.phase).toBe("Queued");
+    expect(ready(s)).toMatchObject({ status: "False", reason: "Queued" });
+    expect(ready(s)?.message).toContain("LocalQueue team-a");
+    expect(s.conditions?.find((c) => c.type === "Running")).toMatchObject({ status: "False", reason: "Queued" });
+    expect(s.startTime).toBeUndefined();
+  });
+
+  it("suspended by Kueue after it ran: Evicted (a Warning event), never Failed, and Evicted until admitted again", () => {
+    const running: Observation["status"] = { phase: "Training", startTime: "2026-01-01T00:00:10Z" };
+    const evicted = computeStatus(observe({ status: running, pods: [stoppedPod] }));
+    expect(evicted.phase).toBe("Queued");
+    expect(ready(evicted)).toMatchObject({ reason: "Evicted" });
+    expect(evicted.failure).toBeUndefined();
+    expect(evicted.startTime).toBe("2026-01-01T00:00:10Z");
+    expect(transitionEvents(running, evicted)).toEqual([expect.objectContaining({ type: "Warning", reason: "Evicted" })]);
+    // its pods released, the Job still held: still Evicted, not a fresh Queued
+    const later = computeStatus(observe({ status: evicted }));
+    expect(ready(later)).toMatchObject({ reason: "Evicted" });
+    // admitted again: the Job runs, the experiment leaves Queued
+    const again = computeStatus(observe({ status: later, job: { ...suspendedJob, spec: { suspend: false } }, pods: [{ ...stoppedPod, status: { phase: "Running" } }] }));
+    expect(again.phase).toBe("Preparing");
+  });
+
+  it("spec.suspend wins over the queue; a suspended Job without a queue is Suspended", () => {
+    expect(computeStatus(observe({ suspend: true })).phase).toBe("Suspended");
+    const { queue: _q, ...unqueued } = observe({});
+    expect(computeStatus(unqueued).phase).toBe("Suspended");
+  });
+});
+
+describe("Workload activation (a fake API client)", () => {
+  type Call = { method: string; path: string; body?: unknown; query?: unknown };
+  const client = (items: unknown[]) => {
+    const calls: Call[] = [];
+    const fake = {
+      request: async (method: string, path: string, init: { body?: unknown; query?: unknown } = {}) => {
+        calls.push({ method, path, ...init });
+        return method === "GET" ? { items } : {};
+      },
+    };
+    return { calls, fake: fake as unknown as KubeClient };
+  };
+  const wl = (name: string, active?: boolean, mine = false) => ({
+    metadata: { name, resourceVersion: "7", ...(mine && { annotations: { [DEACTIVATED_ANNOTATION]: "true" } }) },
+    spec: active === undefined ? {} : { active },
+  });
+
+  it("lists the Job's Workloads by Kueue's job-uid label and deactivates them, marked as the operator's", async () => {
+    const { calls, fake } = client([wl("job-e-run-1"), wl("job-e-run-2", false)]);
+    expect(await setWorkloadsActive(fake, "ns", "uid-1", false)).toBe(2);
+    expect(calls[0]).toMatchObject({ method: "GET", path: "/apis/kueue.x-k8s.io/v1beta1/namespaces/ns/workloads", query: { labelSelector: "kueue.x-k8s.io/job-uid=uid-1" } });
+    expect(calls.slice(1)).toEqual([
+      expect.objectContaining({ method: "PATCH", path: "/apis/kueue.x-k8s.io/v1beta1/namespaces/ns/workloads/job-e-run-1", body: { metadata: { resourceVersion: "7", annotations: { [DEACTIVATED_ANNOTATION]: "true" } }, spec: { active: false } } }),
+    ]);
+  });
+
+  it("re-activates only what it deactivated, never a Workload Kueue deactivated itself; 0 when Kueue has made none yet", async () => {
+    const { calls, fake } = client([wl("mine", false, true), wl("kueues", false), wl("running", true)]);
+    await setWorkloadsActive(fake, "ns", "uid-1", true);
+    expect(calls.filter((c) => c.method === "PATCH").map((c) => [c.path.split("/").at(-1), c.body])).toEqual([
+      ["mine", { metadata: { resourceVersion: "7", annotations: { [DEACTIVATED_ANNOTATION]: null } }, spec: { active: true } }],
+    ]);
+    expect(await setWorkloadsActive(client([]).fake, "ns", "uid-1", false)).toBe(0);
+  });
+
+  it("a cluster without Kueue is named as such", async () => {
+    const fake = { request: async () => Promise.reject(new ApiError(404, "NotFound", "the server could not find the requested resource")) } as unknown as KubeClient;
+    await expect(setWorkloadsActive(fake, "ns", "uid-1", false)).rejects.toThrow(/is Kueue installed/);
+  });
+});
