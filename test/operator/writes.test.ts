@@ -48,7 +48,7 @@ describe("writes per lifecycle", () => {
     expect(conflicts()).toEqual([]);
   });
 
-  test("20 experiments at once (a busy API server, caches behind): still 3 status writes each, no conflict with itself", async () => {
+  test("20 experiments at once (a busy API server, caches behind): at most 3 status writes each, no conflict with itself", async () => {
     const before = new Map(op.client.requestsByResource);
     const names = Array.from({ length: 20 }, (_, i) => `busy-${i}`);
     apply(names.map((n) => experiment(ns, n, { outcome: "succeeded", after: "2s", spec: { resources: { gpus: 0, cpu: "10m", memory: "16Mi" } } })).join("\n---\n"));
@@ -60,7 +60,10 @@ describe("writes per lifecycle", () => {
     const w = writes(before);
     console.log(`[writes] ${names.length} lifecycles at once: ${JSON.stringify(w)}`);
     expect(w["POST jobs"]).toBe(names.length);
-    expect(w["PATCH memeexperiments/status"]).toBe(3 * names.length);
+    // A loaded operator may first see a Job after it already finished and write Succeeded without the Training step
+    // between: fewer writes, never more (observed 40-52 of 60 at load 10-17 on 2 cores).
+    expect(w["PATCH memeexperiments/status"]).toBeLessThanOrEqual(3 * names.length);
+    expect(w["PATCH memeexperiments/status"]).toBeGreaterThanOrEqual(2 * names.length);
     // A pod finalizer release may meet the Job controller's own finalizer edit (a conflict, then once more).
     expect(w["PATCH pods"]).toBeLessThanOrEqual(names.length + 2);
     expect(Object.keys(w).sort()).toEqual(["PATCH memeexperiments/status", "PATCH pods", "POST jobs"]);
