@@ -21,6 +21,7 @@ import { resolveDependency, type DependencyView } from "../status/dependency.ts"
 import { computeStatus, isTerminal, transitionEvents, type Observation, type ObservedUnit } from "../status/compute.ts";
 import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
 import { measuredEpoch } from "../../api/contract/reports.ts";
+import { readPruneAnnotation } from "../../api/contract/prune.ts";
 
 export const EXPERIMENT_FINALIZER = "memeops.io/cleanup";
 /** Set once the MLflow run has been closed, so a terminal experiment does not call MLflow on every resync. */
@@ -112,7 +113,16 @@ export class MemeExperimentController {
       return {};
     }
 
-    const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, units, now };
+    const prune = readPruneAnnotation(exp.metadata.annotations);
+    const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, units, now, ...(prune && { prune }) };
+    if (prune) {
+      // Its sweep stopped this trial: the Jobs go (their pods with them), the status says why, the run ends KILLED.
+      await this.deleteJobs(exp);
+      const after = await this.writeStatus(exp, obs);
+      await this.releasePods(units.flatMap((u) => u.pods));
+      if (target && after.mlflow?.runId) await this.closeRun(exp, target, after);
+      return {};
+    }
     const resolved: Resolved = {};
     const dep = resolveDependency(dependencyView(exp), (name) => {
       const other = this.d.experiments.get(`${namespace}/${name}`);
@@ -233,8 +243,10 @@ export class MemeExperimentController {
   }
 
   private async closeRun(exp: ExperimentObject, target: NonNullable<ReturnType<typeof trackingTarget>>, status: MemeExperimentStatus, outcome?: "KILLED"): Promise<void> {
-    const runStatus = outcome ?? (status.phase === "Succeeded" ? "FINISHED" : "FAILED");
-    await this.d.mlflow?.terminate(target, exp.metadata.namespace ?? "", status.mlflow?.runId ?? "", runStatus);
+    const pruned = status.phase === "Pruned";
+    const runStatus = outcome ?? (status.phase === "Succeeded" ? "FINISHED" : pruned ? "KILLED" : "FAILED");
+    const tags: Record<string, string> = pruned ? { "memeops.pruned": "true", "memeops.pruned.rule": status.pruned?.rule ?? "", "memeops.pruned.epoch": String(status.pruned?.epoch ?? "") } : {};
+    await this.d.mlflow?.terminate(target, exp.metadata.namespace ?? "", status.mlflow?.runId ?? "", runStatus, tags);
     if (outcome) return;
     this.remember(await mergePatch<ExperimentObject>(this.d.client, paths.experiment(exp.metadata.namespace ?? "", exp.metadata.name), { metadata: { annotations: { [RUN_CLOSED_ANNOTATION]: runStatus } } }));
   }
@@ -303,9 +315,7 @@ export class MemeExperimentController {
     const ns = exp.metadata.namespace ?? "";
     const path = paths.experiment(ns, exp.metadata.name);
     try {
-      for (const job of this.d.jobs.list((j) => j.metadata.namespace === ns && j.metadata.labels?.[LABEL.experiment] === exp.metadata.name)) {
-        await this.d.client.request("DELETE", paths.job(ns, job.metadata.name), { query: { propagationPolicy: "Background" } }).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
-      }
+      await this.deleteJobs(exp);
       await this.releasePods(this.podsOf(ns, exp.metadata.name));
       const status = exp.status ?? {};
       const parsed = parseMemeExperiment({ apiVersion: API_VERSION, kind: KIND, metadata: pickMeta(exp), spec: exp.spec });
@@ -319,6 +329,14 @@ export class MemeExperimentController {
     await removeFinalizer(this.d.client, path, exp, EXPERIMENT_FINALIZER).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
     this.d.metrics.forgetExperiment(ns, exp.metadata.name);
     return {};
+  }
+
+  /** Stop the experiment's Jobs: deleted, their pods with them (background propagation). */
+  private async deleteJobs(exp: ExperimentObject): Promise<void> {
+    const ns = exp.metadata.namespace ?? "";
+    for (const job of this.d.jobs.list((j) => j.metadata.namespace === ns && j.metadata.labels?.[LABEL.experiment] === exp.metadata.name)) {
+      await this.d.client.request("DELETE", paths.job(ns, job.metadata.name), { query: { propagationPolicy: "Background" } }).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    }
   }
 
   private observeJobDuration(u: ObservedUnit, result: string, gpus: number): void {
