@@ -1,0 +1,6 @@
+// The search module's surface for the operator and the CLI.
+export type * from "./types.ts";
+export { createAlgorithm, ALGORITHM_NAMES } from "./algorithms/registry.ts";
+export { decide } from "./pruning/registry.ts";
+export { rungEpochs } from "./pruning/asha.ts";
+export { checkSpace, SearchSpaceError, lossOf } from "./space.ts";
