@@ -114,7 +114,7 @@ export async function runSweep(sweep: MemeSweep, o: SweepRunOptions): Promise<Sw
   let goalReached: string | undefined;
   const interrupted = () => o.signal?.aborted ?? false;
   const onAbort = () => {
-    stopped ??= { reason: "Interrupted", message: "interrupted: the running trials were stopped" };
+    stopped ??= { reason: "Interrupted", message: "the running trials were stopped" };
     for (const run of runs.values()) run.stop();
   };
   o.signal?.addEventListener("abort", onAbort, { once: true });
@@ -206,7 +206,7 @@ export async function runSweep(sweep: MemeSweep, o: SweepRunOptions): Promise<Sw
   o.signal?.removeEventListener("abort", onAbort);
 
   const end = ((): Pick<SweepResult, "phase" | "reason" | "message"> => {
-    if (interrupted()) return { phase: "Failed", reason: "Interrupted", message: "interrupted: the running trials were stopped" };
+    if (interrupted()) return { phase: "Failed", reason: "Interrupted", message: "the running trials were stopped" };
     if (failed() > maxFailedTrials) return { phase: "Failed", reason: "TooManyFailedTrials", message: `${failed()} trials failed, more than maxFailedTrials ${maxFailedTrials}` };
     if (!trials.some((t) => t.phase === "Succeeded")) return { phase: "Failed", reason: "NoTrialSucceeded", message: `none of ${trials.length} trial(s) succeeded with a ${spec.objective.metric}` };
     if (goalReached) return { phase: "Succeeded", reason: "GoalReached", message: goalReached };
