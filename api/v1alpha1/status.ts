@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { str } from "./schema-helpers.ts";
 
-export const PHASES = ["Pending", "Suspended", "Preparing", "Training", "Evaluating", "Succeeded", "Failed"] as const;
+export const PHASES = ["Pending", "Suspended", "Preparing", "Training", "Evaluating", "Succeeded", "Failed", "Pruned"] as const;
 export const MAX_EPOCH_HISTORY = 50;
 export const CHECK_NAMES = [
   "no_null_predictions",
@@ -98,6 +98,17 @@ export const memeExperimentStatus = z.strictObject({
   jobs: z.array(z.strictObject({ stage: str(32), name: str(63) })).max(8).meta(listMap("stage")).optional(),
   startTime: time().optional().describe("when the first Job started (its startTime), recorded once the experiment has left Pending"),
   completionTime: time().optional(),
+  pruned: z
+    .strictObject({
+      rule: z.enum(["median", "asha"]),
+      epoch: z.int().min(1),
+      value: metric().optional(),
+      threshold: metric().optional(),
+      compared: z.int().min(0),
+      message: z.string().max(1024),
+    })
+    .optional()
+    .describe("why the trial's sweep stopped it (phase Pruned): the rule, the epoch, the trial's value and the threshold it missed"),
   failure: z
     .strictObject({
       reason: str(128),
