@@ -1,0 +1,33 @@
+// What `memeops sweep run` prints and writes at the end: a table of the trials and a params/metric CSV.
+import { describe, type SweepResult } from "./runner.ts";
+
+/** One row per trial (trial, phase, value, epoch, parameters); the best trial marked with *. */
+export function formatTable(r: SweepResult): string {
+  const metric = r.objective.metric;
+  const rows = r.trials.map((t) => [
+    `${t.name}${t.name === r.bestTrial?.name ? " *" : ""}`,
+    t.phase,
+    t.value === undefined ? "-" : t.value.toFixed(4),
+    t.epoch === undefined ? "-" : String(t.epoch),
+    describe(t.parameters),
+  ]);
+  const header = ["trial", "phase", metric, "epoch", "parameters"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
+  const best = r.bestTrial ? `best: ${r.bestTrial.name} ${metric} ${r.bestTrial.value.toFixed(4)} at epoch ${r.bestTrial.epoch ?? "-"} (${describe(r.bestTrial.parameters)})` : "best: none";
+  const counts = Object.entries(r.counts).filter(([, n]) => n > 0).map(([p, n]) => `${n} ${p}`).join(", ");
+  return [line(header), ...rows.map(line), best, `${r.name}: ${r.phase} (${r.reason}: ${r.message}); ${counts}; ${r.wallSeconds} s`].join("\n");
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === undefined || v === null ? "" : String(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** trial, index, phase, one column per parameter path, the objective's value and epoch, reason. */
+export function toCsv(r: SweepResult): string {
+  const paths = [...new Set(r.trials.flatMap((t) => Object.keys(t.parameters)))];
+  const header = ["trial", "index", "phase", ...paths, r.objective.metric, "epoch", "epochs_run", "seconds", "reason"];
+  const rows = r.trials.map((t) => [t.name, t.index, t.phase, ...paths.map((p) => t.parameters[p]), t.value, t.epoch, t.curve.length, t.seconds, t.reason]);
+  return [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\n") + "\n";
+}
