@@ -13,6 +13,7 @@ import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "../kub
 import type { EventRecorder } from "../kube/events.ts";
 import { keyOf, type Informer, type KubeObject } from "../kube/informer.ts";
 import { mergePatch, removeFinalizer, topLevelMergePatch } from "../kube/patch.ts";
+import { OwnWrites } from "../kube/own-writes.ts";
 import { paths } from "../kube/paths.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
 import type { Logger } from "../../api/contract/log.ts";
@@ -56,15 +57,12 @@ export interface Result {
 }
 
 export class MemeExperimentController {
-  /**
-   * Experiments as this operator's own writes left them (the PATCH answers), until the informer has caught up. A
-   * reconcile woken by one of its own earlier writes must not work from the version before it: it would write the
-   * same status again on a stale resourceVersion and conflict with itself. Newer is decided by comparing
-   * resourceVersions as numbers, as client-go's MutationCache does.
-   */
-  private readonly written = new Map<string, ExperimentObject>();
+  /** Experiments as this operator's own writes left them, until the informer has caught up. */
+  private readonly written: OwnWrites<ExperimentObject>;
 
-  constructor(private readonly d: ControllerDeps) {}
+  constructor(private readonly d: ControllerDeps) {
+    this.written = new OwnWrites(d.experiments);
+  }
 
   /** Keys to reconcile when an object changes: an experiment itself and those that wait for it; a child's owner. */
   keysFor(obj: KubeObject): string[] {
@@ -159,19 +157,12 @@ export class MemeExperimentController {
     return { requeueAfterMs: this.d.settings.resyncMs ?? 300_000 };
   }
 
-  /** The informer's copy, or this operator's own last write of it where that is newer. */
   private latest(key: string): ExperimentObject | undefined {
-    const cached = this.d.experiments.get(key);
-    const mine = this.written.get(key);
-    if (!mine) return cached;
-    if (cached && cached.metadata.uid === mine.metadata.uid && olderThan(cached, mine)) return mine;
-    this.written.delete(key);
-    return cached;
+    return this.written.latest(key);
   }
 
   private remember<T extends ExperimentObject>(obj: T): T {
-    this.written.set(keyOf(obj), obj);
-    return obj;
+    return this.written.remember(obj);
   }
 
   private podsOf(namespace: string, name: string, stage?: string): PodObject[] {
@@ -353,15 +344,6 @@ export class MemeExperimentController {
 function dependencyView(exp: ExperimentObject): DependencyView {
   const from = (exp.spec as Partial<MemeExperimentSpec> | undefined)?.model?.initialWeights?.fromExperiment;
   return { name: exp.metadata.name, ...(typeof from === "string" && { fromExperiment: from }), status: exp.status, deleting: !!exp.metadata.deletionTimestamp };
-}
-
-/** resourceVersions are etcd revisions: numbers in practice (client-go's MutationCache relies on it too); else trust the cache. */
-function olderThan(a: KubeObject, b: KubeObject): boolean {
-  try {
-    return BigInt(a.metadata.resourceVersion ?? "") < BigInt(b.metadata.resourceVersion ?? "");
-  } catch {
-    return false;
-  }
 }
 
 function pickMeta(exp: ExperimentObject) {
