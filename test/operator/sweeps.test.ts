@@ -5,86 +5,17 @@
 // best trial and the pruned ones are known in advance.
 import { describe, expect, test } from "vitest";
 import { kubectl, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
-import { apiClient, apply, operatorPerFile, trainerReporter, type Obj } from "./operator-harness.ts";
-import { succeedPod } from "./fake-kubelet.ts";
-import { paths } from "../../operator/kube/paths.ts";
-import { mergePatch } from "../../operator/kube/patch.ts";
+import { apiClient, apply, operatorPerFile, type Obj } from "./operator-harness.ts";
+import { driveSweep, final, sweepManifest, type Act, type Behaviour } from "./sweep-driver.ts";
 import type { KubeClient } from "../../operator/kube/client.ts";
 
 const env = operatorPerFile("memeops-sweep");
-
-/** What the trainer of a trial does once its pod runs: report these epochs' val_auroc, then end so (hold: keep running). */
-interface Act {
-  epochs: number[];
-  end: "succeeded" | "failed" | "oomkilled" | "hold";
-}
-type Behaviour = (trial: { index: number; parameters: Record<string, number | string | boolean> }, sweep: Obj) => Act | undefined;
-
-function sweep(name: string, spec: Record<string, unknown>): string {
-  return JSON.stringify({
-    apiVersion: "memeops.io/v1alpha1",
-    kind: "MemeSweep",
-    metadata: { name, namespace: env.ns },
-    spec: {
-      trialTemplate: {
-        spec: {
-          dataset: { source: { synthetic: {} } },
-          features: { extractor: "pixels", regions: 16 },
-          model: { name: "vilbert_hf", size: "tiny" },
-          training: { epochs: 3 },
-          resources: { gpus: 0, cpu: "100m", memory: "64Mi" },
-        },
-      },
-      parameters: [{ path: "training.learningRate", uniform: { min: 0.001, max: 0.1 } }],
-      objective: { metric: "val_auroc" },
-      algorithm: { random: { seed: 3 } },
-      ...spec,
-    },
-  });
-}
+const sweep = (name: string, spec: Record<string, unknown>) => sweepManifest(env.ns, name, spec);
+const drive = (client: KubeClient, name: string, behaviour: Behaviour, done: (s: Obj) => boolean) =>
+  driveSweep(client, env.ns, name, behaviour, done, () => `http://127.0.0.1:${env.op.ports.report}`);
 
 const getSweep = (name: string): Obj => kubectlJson(["get", "memesweep", name, "-n", env.ns]);
 const trialsOf = (name: string): Obj[] => kubectlJson(["get", "memex", "-n", env.ns, "-l", `memeops.io/sweep=${name}`]).items;
-const LIVE = ["Pending", "Queued", "Preparing", "Training", "Evaluating", undefined];
-
-/**
- * Plays the trainers of a sweep's trials until `done` holds: each running pod acts once, as `behaviour` says (or later,
- * when it says undefined). Records the most trials alive at once.
- */
-async function drive(client: KubeClient, name: string, behaviour: Behaviour, done: (s: Obj) => boolean, timeoutMs = 150_000) {
-  const acted = new Set<string>();
-  let maxLive = 0;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await client.request<Obj>("GET", paths.sweep(env.ns, name));
-    if (done(s)) return { sweep: s, maxLive };
-    if (Date.now() > deadline) throw new Error(`sweep ${name} not done within ${timeoutMs} ms: ${JSON.stringify(s.status?.counts)} ${s.status?.phase}`);
-    const exps: Obj[] = (await client.request<Obj>("GET", paths.experiments(env.ns), { query: { labelSelector: `memeops.io/sweep=${name}` } })).items;
-    maxLive = Math.max(maxLive, exps.filter((e) => LIVE.includes(e.status?.phase) && !e.metadata.annotations?.["memeops.io/prune"]).length);
-    const pods: Obj[] = (await client.request<Obj>("GET", paths.pods(env.ns), { query: { labelSelector: "app.kubernetes.io/managed-by=memeops-operator" } })).items;
-    for (const pod of pods) {
-      if (pod.status?.phase !== "Running" || pod.metadata.deletionTimestamp || acted.has(pod.metadata.uid)) continue;
-      const exp = exps.find((e) => e.metadata.name === pod.metadata.labels?.["memeops.io/experiment"]);
-      if (!exp) continue;
-      const index = Number(exp.metadata.labels["memeops.io/trial-index"]);
-      const entry = (s.status?.trials ?? []).find((t: Obj) => t.index === index);
-      const act = entry && behaviour(entry, s);
-      if (!act) continue;
-      acted.add(pod.metadata.uid);
-      const reporter = trainerReporter(pod, `http://127.0.0.1:${env.op.ports.report}`);
-      for (const [i, auroc] of act.epochs.entries()) {
-        const epoch = i + 1;
-        expect(await reporter.progress({ stage: "train", epoch, totalEpochs: 3, epochMetrics: { epoch, trainLoss: 0.5, valLoss: 0.6, valAuroc: auroc, valAccuracy: 0.7, valF1: 0.6 } })).toBe(true);
-      }
-      if (act.end === "succeeded") await succeedPod(client, pod, JSON.stringify({ kind: "result", bestEpoch: act.epochs.length }));
-      else if (act.end !== "hold") await mergePatch(client, paths.pod(env.ns, pod.metadata.name), { metadata: { labels: { "memeops.io/test-outcome": act.end } } });
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-const final = (phase: string) => (s: Obj) => s.status?.phase === phase && !!s.status?.completionTime;
-/** The value a trial of the random sweep reports: best at learningRate 0.05. */
 const score = (lr: number) => Math.round((0.95 - Math.abs(lr - 0.05) * 4) * 1e4) / 1e4;
 
 describe("MemeSweep", () => {
