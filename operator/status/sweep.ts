@@ -187,8 +187,9 @@ export function planSweep(o: SweepObservation): SweepPlan {
       continue;
     }
     if (!exp && (t.phase === "Pending" || (t.phase === "Evicted" && !plan.rerun.some((r) => r.name === t.name)))) {
-      const result = trialSpec(spec.trialTemplate.spec, t.parameters);
-      if (result.ok) plan.create.push({ index: t.index, spec: result.spec });
+      // A suspended sweep creates nothing: recorded trials are created once it resumes.
+      const result = spec.suspend ? undefined : trialSpec(spec.trialTemplate.spec, t.parameters);
+      if (result?.ok) plan.create.push({ index: t.index, spec: result.spec });
       continue;
     }
     if (!exp || expEnded || readPruneAnnotation(exp.metadata.annotations)) continue;
