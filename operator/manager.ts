@@ -79,7 +79,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
     events,
     settings: { ...o, resyncMs, reportCa },
   });
-  const sweepController = new MemeSweepController({ client, ...sweepWatches, events, metrics, log, resyncMs });
+  const sweepController = new MemeSweepController({ client, ...sweepWatches, events, metrics, log, resyncMs, mlflow, defaultTrackingUri: o.defaultTrackingUri });
   // The sweeps' handlers first: the experiments informer starts with the MemeExperiment watches and must list to both.
   startSweepWatches(sweepWatches, (obj) => sweepController.keysFor(obj), (key) => sweepQueue.add(key));
   startWatches(watches, (obj) => controller.keysFor(obj), (key) => queue.add(key));

@@ -47,6 +47,14 @@ export const memeSweepStatus = z.strictObject({
     })
     .optional(),
   trials: z.array(sweepTrial).max(MAX_TRIALS).optional(),
+  mlflow: z
+    .strictObject({
+      runId: str(64),
+      url: z.string().max(2048).optional(),
+      closed: z.boolean().optional().describe("the run was ended with the sweep (and its trials table uploaded)"),
+    })
+    .optional()
+    .describe("the sweep's MLflow parent run: each trial's run is its child (mlflow.parentRunId)"),
   startTime: time().optional(),
   completionTime: time().optional(),
 });

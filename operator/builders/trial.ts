@@ -4,13 +4,15 @@
 import { API_VERSION, EXPERIMENT, SWEEP } from "../../api/v1alpha1/groupversion.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
 import type { MemeSweepSpec } from "../../api/v1alpha1/sweep-spec.ts";
-import { KUEUE_LABELS, SWEEP_LABEL, TRIAL_INDEX_LABEL, trialName } from "../../api/contract/sweep.ts";
+import { KUEUE_LABELS, PARENT_RUN_ANNOTATION, SWEEP_LABEL, TRIAL_INDEX_LABEL, trialName } from "../../api/contract/sweep.ts";
 
 export interface SweepRef {
   name: string;
   namespace: string;
   uid: string;
   labels?: Record<string, string>;
+  /** the sweep's MLflow run, the parent of the trials' runs */
+  mlflowRunId?: string;
 }
 
 export function buildTrial(sweep: SweepRef, template: MemeSweepSpec["trialTemplate"], index: number, spec: MemeExperimentSpec, suspend: boolean) {
@@ -23,7 +25,9 @@ export function buildTrial(sweep: SweepRef, template: MemeSweepSpec["trialTempla
       name: trialName(sweep.name, index),
       namespace: sweep.namespace,
       labels: { ...template.metadata?.labels, ...kueue, [SWEEP_LABEL]: sweep.name, [TRIAL_INDEX_LABEL]: String(index) },
-      ...(template.metadata?.annotations && { annotations: template.metadata.annotations }),
+      ...((template.metadata?.annotations || sweep.mlflowRunId) && {
+        annotations: { ...template.metadata?.annotations, ...(sweep.mlflowRunId && { [PARENT_RUN_ANNOTATION]: sweep.mlflowRunId }) },
+      }),
       ownerReferences: [{ apiVersion: API_VERSION, kind: SWEEP.kind, name: sweep.name, uid: sweep.uid, controller: true, blockOwnerDeletion: true }],
     },
     spec: {

@@ -23,6 +23,7 @@ import { computeStatus, isTerminal, transitionEvents, type Observation, type Obs
 import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
 import { measuredEpoch } from "../../api/contract/reports.ts";
 import { readPruneAnnotation } from "../../api/contract/prune.ts";
+import { PARENT_RUN_ANNOTATION } from "../../api/contract/sweep.ts";
 
 export const EXPERIMENT_FINALIZER = "memeops.io/cleanup";
 /** Set once the MLflow run has been closed, so a terminal experiment does not call MLflow on every resync. */
@@ -227,7 +228,10 @@ export class MemeExperimentController {
     if (status.mlflow?.runId) return { state: "ready", runId: status.mlflow.runId, ...(status.mlflow.url && { url: status.mlflow.url }) };
     if (!this.d.mlflow) return { state: "unavailable", message: "the operator has no MLflow client" };
     try {
-      return { state: "ready", ...(await this.d.mlflow.ensureRun(target, exp.metadata.namespace ?? "", exp.metadata.name, exp.metadata.uid ?? "")) };
+      // A sweep's trial: its run is a child of the sweep's run.
+      const parent = exp.metadata.annotations?.[PARENT_RUN_ANNOTATION];
+      const tags = { "memeops.io/experiment": exp.metadata.name, ...(parent && { "mlflow.parentRunId": parent }) };
+      return { state: "ready", ...(await this.d.mlflow.ensureRun(target, exp.metadata.namespace ?? "", exp.metadata.name, exp.metadata.uid ?? "", tags)) };
     } catch (err) {
       return { state: "unavailable", message: `MLflow at ${new URL(target.uri).host} is unreachable: ${String((err as Error).message ?? err).slice(0, 500)}` };
     }

@@ -6,7 +6,7 @@
 // second trial. Deleting the sweep deletes its trials (owner references; their own finalizer closes their runs).
 import type { Logger } from "../../api/contract/log.ts";
 import { PRUNE_ANNOTATION } from "../../api/contract/prune.ts";
-import { SWEEP_LABEL, TRIAL_INDEX_LABEL } from "../../api/contract/sweep.ts";
+import { SWEEP_LABEL, TRIAL_INDEX_LABEL, trialsCsv } from "../../api/contract/sweep.ts";
 import { API_VERSION, SWEEP } from "../../api/v1alpha1/groupversion.ts";
 import type { MemeSweepSpec } from "../../api/v1alpha1/sweep-spec.ts";
 import { objectiveDirection } from "../../api/v1alpha1/sweep-spec.ts";
@@ -21,6 +21,7 @@ import { OwnWrites } from "../kube/own-writes.ts";
 import { mergePatch, topLevelMergePatch } from "../kube/patch.ts";
 import { paths } from "../kube/paths.ts";
 import type { OperatorMetrics } from "../metrics.ts";
+import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
 import { invalidSweepStatus, planSweep, type SweepPlan, type TrialObject } from "../status/sweep.ts";
 
 export type SweepObject = KubeObject & { spec?: unknown; status?: MemeSweepStatus };
@@ -34,6 +35,8 @@ export interface SweepControllerDeps {
   log: Logger;
   /** safety requeue of live sweeps, in case an event was missed */
   resyncMs?: number;
+  mlflow?: MlflowRuns;
+  defaultTrackingUri?: string;
 }
 
 export class MemeSweepController {
@@ -79,6 +82,8 @@ export class MemeSweepController {
     const spec = parsed.value.spec;
     const trials = this.trialsOf(sweep);
     const plan = planSweep({ name, spec, generation: sweep.metadata.generation, status, trials, ...search, now });
+    const run = await this.parentRun(sweep, spec, plan.status);
+    if (run) plan.status.mlflow = run;
     await this.writeStatus(sweep, plan.status);
     await this.act(sweep, spec, plan);
     this.d.metrics.setSweep(namespace, name, plan.status, spec.objective.metric);
@@ -100,7 +105,7 @@ export class MemeSweepController {
 
   private async act(sweep: SweepObject, spec: MemeSweepSpec, plan: SweepPlan): Promise<void> {
     const ns = sweep.metadata.namespace ?? "";
-    const ref = { name: sweep.metadata.name, namespace: ns, uid: sweep.metadata.uid ?? "", labels: sweep.metadata.labels };
+    const ref = { name: sweep.metadata.name, namespace: ns, uid: sweep.metadata.uid ?? "", labels: sweep.metadata.labels, mlflowRunId: plan.status.mlflow?.runId };
     for (const c of plan.create) {
       const body = buildTrial(ref, spec.trialTemplate, c.index, c.spec, spec.suspend);
       try {
@@ -122,6 +127,29 @@ export class MemeSweepController {
         .request("DELETE", paths.experiment(ns, r.name), { body: { preconditions: { uid: r.uid } }, query: { propagationPolicy: "Background" } })
         .catch((e) => (isNotFound(e) || isConflict(e) ? undefined : Promise.reject(e)));
     }
+  }
+
+  /**
+   * The sweep's MLflow parent run (where the template's trials track to): created once (found again by the sweep's
+   * uid after a restart), ended with the sweep after its trials table is uploaded. Best effort: an unreachable MLflow
+   * costs the parent link of the trials created meanwhile, never the sweep.
+   */
+  private async parentRun(sweep: SweepObject, spec: MemeSweepSpec, next: MemeSweepStatus): Promise<MemeSweepStatus["mlflow"]> {
+    const ns = sweep.metadata.namespace ?? "";
+    const target = this.d.mlflow && trackingTarget(spec.trialTemplate.spec, ns, this.d.defaultTrackingUri);
+    if (!target || !this.d.mlflow) return undefined;
+    let run = sweep.status?.mlflow;
+    try {
+      if (!run) run = await this.d.mlflow.ensureRun(target, ns, sweep.metadata.name, sweep.metadata.uid ?? "", { [SWEEP_LABEL]: sweep.metadata.name });
+      if (next.completionTime && !run.closed) {
+        await this.d.mlflow.uploadText(target, ns, run.runId, "trials.csv", trialsCsv(spec.objective.metric, next.trials ?? []));
+        await this.d.mlflow.terminate(target, ns, run.runId, next.phase === "Succeeded" ? "FINISHED" : "FAILED");
+        run = { ...run, closed: true };
+      }
+    } catch (err) {
+      this.d.log.warn("sweep MLflow run", { sweep: keyOf(sweep), err: String((err as Error).message ?? err) });
+    }
+    return run;
   }
 
   /** Write the status when it changed, conditional on the version read: a stale read never wins. */

@@ -277,9 +277,11 @@ describe("helm install, upgrade and uninstall with the default values, as docs/i
 
   test("the release adopts the existing CRD, upgrades, and leaves the CRD and its objects when uninstalled", async () => {
     ns = createNamespace("memeops-chart-helm");
-    // The CRD already exists (applied by hand, as the other tests do): adopt it into the release (docs/install.md).
-    kubectlOk(["label", "crd", "memeexperiments.memeops.io", "app.kubernetes.io/managed-by=Helm", "--overwrite"]);
-    kubectlOk(["annotate", "crd", "memeexperiments.memeops.io", `meta.helm.sh/release-name=${release}`, `meta.helm.sh/release-namespace=${ns}`, "--overwrite"]);
+    // The CRDs already exist (applied by hand, as the other tests do): adopt them into the release (docs/install.md).
+    for (const crd of ["memeexperiments.memeops.io", "memesweeps.memeops.io"]) {
+      kubectlOk(["label", "crd", crd, "app.kubernetes.io/managed-by=Helm", "--overwrite"]);
+      kubectlOk(["annotate", "crd", crd, `meta.helm.sh/release-name=${release}`, `meta.helm.sh/release-namespace=${ns}`, "--overwrite"]);
+    }
     const install = await helmAsync(["install", release, CHART, "--namespace", ns]);
     expect(install.out).toContain("STATUS: deployed");
     expect(install.out).toContain(`kubectl -n ${ns} rollout status deployment/${release}-memeops-operator`);
@@ -291,8 +293,9 @@ describe("helm install, upgrade and uninstall with the default values, as docs/i
 
     apply(experiment(ns, "survivor"));
     const uninstall = await helmAsync(["uninstall", release, "--namespace", ns]);
-    expect(uninstall.out).toMatch(/These resources were kept due to the resource policy:\n\[CustomResourceDefinition\] memeexperiments\.memeops\.io/);
+    expect(uninstall.out).toMatch(/These resources were kept due to the resource policy:\n(\[CustomResourceDefinition\] (memeexperiments|memesweeps)\.memeops\.io\n){2}/);
     expect(kubectl(["get", "crd", "memeexperiments.memeops.io"]).code).toBe(0);
+    expect(kubectl(["get", "crd", "memesweeps.memeops.io"]).code).toBe(0);
     expect(kubectl(["get", "memex", "survivor", "-n", ns]).code).toBe(0);
     expect(kubectl(["get", "deployment", `${release}-memeops-operator`, "-n", ns]).code).not.toBe(0);
     // the experiment keeps the operator's finalizer only if an operator ran; none did here

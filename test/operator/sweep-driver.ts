@@ -17,14 +17,15 @@ export interface Act {
 /** The act of a trial (by its status entry), or undefined to ask again later. */
 export type Behaviour = (trial: { index: number; parameters: Record<string, number | string | boolean> }, sweep: Obj) => Act | undefined;
 
-/** A MemeSweep over the learning rate of a tiny CPU experiment, random search; `spec` overrides. */
-export function sweepManifest(ns: string, name: string, spec: Record<string, unknown>): string {
+/** A MemeSweep over the learning rate of a tiny CPU experiment, random search; `spec` overrides; `annotations` go on every trial. */
+export function sweepManifest(ns: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): string {
   return JSON.stringify({
     apiVersion: "memeops.io/v1alpha1",
     kind: "MemeSweep",
     metadata: { name, namespace: ns },
     spec: {
       trialTemplate: {
+        ...(annotations && { metadata: { annotations } }),
         spec: {
           dataset: { source: { synthetic: {} } },
           features: { extractor: "pixels", regions: 16 },
