@@ -101,4 +101,33 @@ describe("MemeSweep", () => {
     kubectlOk(["delete", "memesweep", "fails", "-n", env.ns, "--wait=false"]);
     await waitFor("the trials gone with their sweep", () => trialsOf("fails").length === 0, { timeoutMs: 60_000 });
   });
+
+  test("values the MemeExperiment schema refuses: InvalidSpec naming the field, no trial", async () => {
+    apply(sweep("badvalues", { parameters: [{ path: "training.learningRate", logUniform: { min: 0.001, max: 2 } }] }));
+    const s = await waitFor("InvalidSpec", () => {
+      const x = getSweep("badvalues");
+      return x.status?.conditions?.find((c: Obj) => c.type === "InvalidSpec")?.status === "True" ? x : undefined;
+    });
+    expect(s.status.phase).toBe("Failed");
+    expect(s.status.conditions.find((c: Obj) => c.type === "InvalidSpec").message).toContain("spec.parameters[0].logUniform.max: training.learningRate = 2 is refused");
+    expect(trialsOf("badvalues")).toEqual([]);
+  });
+
+  test("suspend: no new trial, the running ones suspended (their Jobs too); resuming goes on", { timeout: 180_000 }, async () => {
+    const client = await apiClient();
+    apply(sweep("pause", { budget: { maxTrials: 3, parallelism: 2 } }));
+    await waitFor("two trials running", () => trialsOf("pause").filter((e) => ["Preparing", "Training"].includes(e.status?.phase)).length === 2, { timeoutMs: 60_000 });
+    kubectlOk(["patch", "memesweep", "pause", "-n", env.ns, "--type=merge", "-p", '{"spec":{"suspend":true}}']);
+    const s = await waitFor("Suspended", () => {
+      const x = getSweep("pause");
+      return x.status?.phase === "Suspended" ? x : undefined;
+    });
+    expect(s.status.conditions.find((c: Obj) => c.type === "Suspended")).toMatchObject({ status: "True", observedGeneration: 2 });
+    await waitFor("trials and Jobs suspended", () =>
+      trialsOf("pause").every((e) => e.spec.suspend === true) && kubectlJson(["get", "jobs", "-n", env.ns, "-l", "memeops.io/experiment"]).items.filter((j: Obj) => j.metadata.name.startsWith("pause-")).every((j: Obj) => j.spec.suspend === true));
+    expect(trialsOf("pause")).toHaveLength(2);
+    kubectlOk(["patch", "memesweep", "pause", "-n", env.ns, "--type=merge", "-p", '{"spec":{"suspend":false}}']);
+    await drive(client, "pause", () => ({ epochs: [0.7], end: "succeeded" }), final("Succeeded"));
+    expect(trialsOf("pause").map((e) => e.metadata.name).sort()).toEqual(["pause-t0001", "pause-t0002", "pause-t0003"]);
+  });
 });
