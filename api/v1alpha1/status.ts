@@ -5,6 +5,8 @@ import { str } from "./schema-helpers.ts";
 
 export const PHASES = ["Pending", "Suspended", "Preparing", "Training", "Evaluating", "Succeeded", "Failed", "Pruned"] as const;
 export const MAX_EPOCH_HISTORY = 50;
+/** Why a sweep stopped a trial (status.pruned.rule): an early-stopping rule, or the sweep's own end. */
+export const PRUNE_RULES = ["median", "asha", "stopped"] as const;
 export const CHECK_NAMES = [
   "no_null_predictions",
   "valid_binary_predictions",
@@ -100,8 +102,8 @@ export const memeExperimentStatus = z.strictObject({
   completionTime: time().optional(),
   pruned: z
     .strictObject({
-      rule: z.enum(["median", "asha"]),
-      epoch: z.int().min(1),
+      rule: z.enum(PRUNE_RULES).describe("stopped: the sweep itself ended (goal, failures, time)"),
+      epoch: z.int().min(0),
       value: metric().optional(),
       threshold: metric().optional(),
       compared: z.int().min(0),

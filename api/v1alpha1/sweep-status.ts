@@ -25,6 +25,7 @@ export const sweepTrial = z.strictObject({
   reason: z.string().max(128).optional(),
   message: z.string().max(MAX_TRIAL_MESSAGE).optional(),
   reruns: z.int().min(0).optional().describe("times the trial was re-created after an eviction"),
+  evictedUid: z.string().max(64).optional().describe("the evicted trial object being replaced (its uid), so it is replaced once"),
 });
 
 const counts = z.strictObject(Object.fromEntries(TRIAL_PHASES.map((p) => [p[0]!.toLowerCase() + p.slice(1), z.int().min(0)])) as Record<string, z.ZodInt>);

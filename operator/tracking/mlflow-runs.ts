@@ -44,8 +44,9 @@ export class MlflowRuns {
     return { runId: run.info.runId, url: c.runUrl(exp.experimentId, run.info.runId) };
   }
 
-  async terminate(target: MlflowRunTarget, namespace: string, runId: string, status: "FINISHED" | "FAILED" | "KILLED"): Promise<void> {
+  async terminate(target: MlflowRunTarget, namespace: string, runId: string, status: "FINISHED" | "FAILED" | "KILLED", tags: Record<string, string> = {}): Promise<void> {
     const c = await this.client(target, namespace);
+    for (const [key, value] of Object.entries(tags)) await c.setTag(runId, key, value);
     await c.terminateRun(runId, status);
   }
 }

@@ -114,9 +114,12 @@ async function can(sa: string, verb: string, resource: string, where: { ns?: str
 type Check = [verb: string, resource: string, sub?: string];
 /** What the operator does in a watched namespace (see the rbac.yaml header). */
 const NEEDED: Check[] = [
-  ...["get", "list", "watch", "patch"].map((v): Check => [v, "memeexperiments.memeops.io"]),
+  ...["get", "list", "watch", "create", "patch", "delete"].map((v): Check => [v, "memeexperiments.memeops.io"]),
   ["patch", "memeexperiments.memeops.io", "status"],
   ["update", "memeexperiments.memeops.io", "finalizers"],
+  ...["list", "watch"].map((v): Check => [v, "memesweeps.memeops.io"]),
+  ["patch", "memesweeps.memeops.io", "status"],
+  ["update", "memesweeps.memeops.io", "finalizers"],
   ...["get", "list", "watch", "create", "patch", "delete"].map((v): Check => [v, "jobs.batch"]),
   ...["get", "list", "watch", "patch"].map((v): Check => [v, "pods"]),
   ["create", "events"],
@@ -131,9 +134,11 @@ const FORBIDDEN: Check[] = [
   ["get", "pods", "log"],
   ["create", "pods"],
   ["delete", "pods"],
-  ["create", "memeexperiments.memeops.io"],
-  ["delete", "memeexperiments.memeops.io"],
   ["update", "memeexperiments.memeops.io"],
+  ["create", "memesweeps.memeops.io"],
+  ["delete", "memesweeps.memeops.io"],
+  ["patch", "memesweeps.memeops.io"],
+  ["update", "memesweeps.memeops.io", "status"],
   ["update", "memeexperiments.memeops.io", "status"],
   ["update", "jobs.batch"],
   ["get", "configmaps"],

@@ -12,9 +12,10 @@ const rulesOf = (r: Manifest | undefined) => (r?.rules ?? []) as { apiGroups: st
 
 /** The exact rights of the operator on the watched resources: what operator/ calls, nothing more. */
 const WATCH_RULES = [
-  { apiGroups: ["memeops.io"], resources: ["memeexperiments"], verbs: ["get", "list", "watch", "patch"] },
-  { apiGroups: ["memeops.io"], resources: ["memeexperiments/status"], verbs: ["patch"] },
-  { apiGroups: ["memeops.io"], resources: ["memeexperiments/finalizers"], verbs: ["update"] },
+  { apiGroups: ["memeops.io"], resources: ["memeexperiments"], verbs: ["get", "list", "watch", "create", "patch", "delete"] },
+  { apiGroups: ["memeops.io"], resources: ["memeexperiments/status", "memesweeps/status"], verbs: ["patch"] },
+  { apiGroups: ["memeops.io"], resources: ["memeexperiments/finalizers", "memesweeps/finalizers"], verbs: ["update"] },
+  { apiGroups: ["memeops.io"], resources: ["memesweeps"], verbs: ["list", "watch"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch"] },
   { apiGroups: [""], resources: ["events"], verbs: ["create"] },
