@@ -13,10 +13,8 @@ import type { MemeSweep } from "../../api/v1alpha1/memesweep.ts";
 import { objectiveDirection } from "../../api/v1alpha1/sweep-spec.ts";
 import { countKey, FINAL_TRIAL_PHASES, TRIAL_PHASES, type TrialPhase } from "../../api/v1alpha1/sweep-status.ts";
 import { startTrialRun, type EpochLine, type TrialRun } from "./trial-process.ts";
-import { trialExperiment, trialName } from "./trials.ts";
-
-/** The objective metric's field in an epoch's metrics. */
-const METRIC_FIELDS = { val_auroc: "valAuroc", val_loss: "valLoss", val_f1: "valF1", val_accuracy: "valAccuracy" } as const;
+import { trialExperiment } from "./trials.ts";
+import { bestOfCurve, METRIC_FIELDS, trialName } from "../../api/contract/sweep.ts";
 
 export interface TrialRecord {
   name: string;
@@ -67,15 +65,6 @@ export interface SweepRunOptions {
 
 const worse = (d: Direction, a: number, b: number) => (d === "maximize" ? a < b : a > b);
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? "-" : v.toFixed(4));
-
-/** The best value of a curve and its epoch (the first of equal ones). */
-export function bestOfCurve(direction: Direction, curve: readonly (number | null)[]): { value: number; epoch: number } | undefined {
-  let best: { value: number; epoch: number } | undefined;
-  curve.forEach((v, i) => {
-    if (v !== null && (best === undefined || worse(direction, best.value, v))) best = { value: v, epoch: i + 1 };
-  });
-  return best;
-}
 
 export async function runSweep(sweep: MemeSweep, o: SweepRunOptions): Promise<SweepResult> {
   const { spec } = sweep;
@@ -165,7 +154,7 @@ export async function runSweep(sweep: MemeSweep, o: SweepRunOptions): Promise<Sw
     runs.set(index, run);
     running.set(index, run.done.then((exit) => {
       trial.seconds = Math.round((Date.now() - t0) / 100) / 10;
-      const best = bestOfCurve(direction, trial.curve);
+      const best = bestOfCurve(trial.curve, direction);
       if (pruned) {
         Object.assign(trial, { phase: "Pruned", value: pruned.value ?? undefined, epoch: pruned.epoch, reason: pruned.rule === "median" ? "MedianStopping" : "SuccessiveHalving", message: pruned.message.slice(0, 256) });
       } else if (exit.stopped) {

@@ -5,11 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatTable, toCsv } from "../../../cli/sweep/report.ts";
-import { bestOfCurve, type SweepResult } from "../../../cli/sweep/runner.ts";
+import type { SweepResult } from "../../../cli/sweep/runner.ts";
 import { loadOneSweep } from "../../../api/load.ts";
 import { objectiveDirection } from "../../../api/v1alpha1/sweep-spec.ts";
 import { epochMetricsOf } from "../../../cli/sweep/trial-process.ts";
-import { trialExperiment, trialName } from "../../../cli/sweep/trials.ts";
+import { trialExperiment } from "../../../cli/sweep/trials.ts";
+import { trialName } from "../../../api/contract/sweep.ts";
 import { algorithmConfig, createAlgorithm, prunerConfig, searchSpace } from "../../../search/index.ts";
 
 const SAMPLE = "conf/sweeps/quickstart-sweep.yaml";
@@ -44,11 +45,6 @@ describe("the sample sweep", () => {
 });
 
 describe("parts", () => {
-  it("trial names count from t0001", () => {
-    expect(trialName("s", 0)).toBe("s-t0001");
-    expect(trialName("s", 499)).toBe("s-t0500");
-  });
-
   it("the spec's blocks as search configs: ASHA bounded by the trials' epochs, int step defaulting to 1", () => {
     expect(searchSpace([{ path: "a", int: { min: 1, max: 4 } }])).toEqual([{ path: "a", domain: { kind: "int", min: 1, max: 4, step: 1 } }]);
     expect(algorithmConfig({ tpe: { seed: 1, startupTrials: 3, candidates: 8, gamma: 0.2 } })).toEqual({ name: "tpe", seed: 1, startupTrials: 3, candidates: 8, gamma: 0.2 });
@@ -63,12 +59,6 @@ describe("parts", () => {
     expect(epochMetricsOf('{"event":"start","epochs":3}')).toBeUndefined();
     expect(epochMetricsOf("epoch 1/3 train_loss 0.9")).toBeUndefined();
     expect(epochMetricsOf("{not json")).toBeUndefined();
-  });
-
-  it("a curve's best value and epoch: the first of equal ones, missing epochs skipped", () => {
-    expect(bestOfCurve("maximize", [null, 0.5, 0.7, 0.7, null])).toEqual({ value: 0.7, epoch: 3 });
-    expect(bestOfCurve("minimize", [0.9, null, 0.4])).toEqual({ value: 0.4, epoch: 3 });
-    expect(bestOfCurve("maximize", [null, null])).toBeUndefined();
   });
 
   it("the sweep file's problems are named by file and field", async () => {
