@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
 import { formatTable, toCsv } from "../sweep/report.ts";
 import { runSweep } from "../sweep/runner.ts";
-import { loadOneSweep } from "../sweep/sweep-file.ts";
+import { loadOneSweep } from "../../api/load.ts";
 
 const help = `Usage: memeops sweep run FILE [--parallel N] [--out DIR] [--storage DIR] [--tracking-uri URI]
 

@@ -9,15 +9,12 @@ import {
   algorithmConfig, createAlgorithm, decide, prunerConfig, searchSpace,
   type AlgorithmConfig, type Curve, type Direction, type Observation, type Params, type PruneDecision, type PrunerConfig,
 } from "../../search/index.ts";
-import { objectiveDirection, type MemeSweep } from "./sweep-file.ts";
+import type { MemeSweep } from "../../api/v1alpha1/memesweep.ts";
+import { objectiveDirection } from "../../api/v1alpha1/sweep-spec.ts";
+import { countKey, FINAL_TRIAL_PHASES, TRIAL_PHASES, type TrialPhase } from "../../api/v1alpha1/sweep-status.ts";
 import { startTrialRun, type EpochLine, type TrialRun } from "./trial-process.ts";
-import { trialExperiment, trialName } from "./trials.ts";
-
-export const TRIAL_PHASES = ["Pending", "Running", "Succeeded", "Failed", "Infeasible", "MetricsMissing", "Pruned"] as const;
-export type TrialPhase = (typeof TRIAL_PHASES)[number];
-
-/** The objective metric's field in an epoch's metrics. */
-const METRIC_FIELDS = { val_auroc: "valAuroc", val_loss: "valLoss", val_f1: "valF1", val_accuracy: "valAccuracy" } as const;
+import { trialExperiment } from "./trials.ts";
+import { bestOfCurve, METRIC_FIELDS, trialName } from "../../api/contract/sweep.ts";
 
 export interface TrialRecord {
   name: string;
@@ -47,7 +44,8 @@ export interface SweepResult {
   startTime: string;
   completionTime?: string;
   wallSeconds?: number;
-  counts: Record<TrialPhase, number>;
+  /** trials by phase, keyed as status.counts (metricsMissing for MetricsMissing) */
+  counts: Record<string, number>;
   bestTrial?: { name: string; parameters: Params; value: number; epoch?: number };
   trials: TrialRecord[];
 }
@@ -67,15 +65,6 @@ export interface SweepRunOptions {
 
 const worse = (d: Direction, a: number, b: number) => (d === "maximize" ? a < b : a > b);
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? "-" : v.toFixed(4));
-
-/** The best value of a curve and its epoch (the first of equal ones). */
-export function bestOfCurve(direction: Direction, curve: readonly (number | null)[]): { value: number; epoch: number } | undefined {
-  let best: { value: number; epoch: number } | undefined;
-  curve.forEach((v, i) => {
-    if (v !== null && (best === undefined || worse(direction, best.value, v))) best = { value: v, epoch: i + 1 };
-  });
-  return best;
-}
 
 export async function runSweep(sweep: MemeSweep, o: SweepRunOptions): Promise<SweepResult> {
   const { spec } = sweep;
@@ -98,13 +87,13 @@ export async function runSweep(sweep: MemeSweep, o: SweepRunOptions): Promise<Sw
     ...(pruner && { earlyStopping: pruner }),
     parallelism,
     startTime: new Date().toISOString(),
-    counts: Object.fromEntries(TRIAL_PHASES.map((p) => [p, 0])) as Record<TrialPhase, number>,
+    counts: {},
     trials,
   };
   const started = Date.now();
   mkdirSync(join(o.out, "trials"), { recursive: true });
   const save = () => {
-    for (const p of TRIAL_PHASES) result.counts[p] = trials.filter((t) => t.phase === p).length;
+    result.counts = Object.fromEntries(TRIAL_PHASES.map((p) => [countKey(p), trials.filter((t) => t.phase === p).length]));
     const best = trials.filter((t) => t.phase === "Succeeded" && t.value !== undefined).reduce<TrialRecord | undefined>((b, t) => (!b || worse(direction, b.value!, t.value!) ? t : b), undefined);
     if (best) result.bestTrial = { name: best.name, parameters: best.parameters, value: best.value!, ...(best.epoch !== undefined && { epoch: best.epoch }) };
     writeFileSync(join(o.out, "sweep.json"), `${JSON.stringify(result, null, 2)}\n`);
@@ -121,7 +110,7 @@ export async function runSweep(sweep: MemeSweep, o: SweepRunOptions): Promise<Sw
 
   /** Finished trials as the algorithm sees them: a trial without a value (failed, infeasible, no metric) is the worst. */
   const observations = (): Observation[] =>
-    trials.filter((t) => !["Pending", "Running"].includes(t.phase)).map((t) => ({ index: t.index, params: t.parameters, value: t.phase === "Succeeded" || t.phase === "Pruned" ? (t.value ?? null) : null }));
+    trials.filter((t) => (FINAL_TRIAL_PHASES as readonly string[]).includes(t.phase)).map((t) => ({ index: t.index, params: t.parameters, value: t.phase === "Succeeded" || t.phase === "Pruned" ? (t.value ?? null) : null }));
 
   function launch(index: number, params: Params): void {
     const trial: TrialRecord = { name: trialName(sweep.metadata.name, index), index, parameters: params, phase: "Pending", curve: [] };
@@ -165,7 +154,7 @@ export async function runSweep(sweep: MemeSweep, o: SweepRunOptions): Promise<Sw
     runs.set(index, run);
     running.set(index, run.done.then((exit) => {
       trial.seconds = Math.round((Date.now() - t0) / 100) / 10;
-      const best = bestOfCurve(direction, trial.curve);
+      const best = bestOfCurve(trial.curve, direction);
       if (pruned) {
         Object.assign(trial, { phase: "Pruned", value: pruned.value ?? undefined, epoch: pruned.epoch, reason: pruned.rule === "median" ? "MedianStopping" : "SuccessiveHalving", message: pruned.message.slice(0, 256) });
       } else if (exit.stopped) {

@@ -5,10 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatTable, toCsv } from "../../../cli/sweep/report.ts";
-import { bestOfCurve, type SweepResult } from "../../../cli/sweep/runner.ts";
-import { loadOneSweep, objectiveDirection } from "../../../cli/sweep/sweep-file.ts";
+import type { SweepResult } from "../../../cli/sweep/runner.ts";
+import { loadOneSweep } from "../../../api/load.ts";
+import { objectiveDirection } from "../../../api/v1alpha1/sweep-spec.ts";
 import { epochMetricsOf } from "../../../cli/sweep/trial-process.ts";
-import { setPath, trialExperiment, trialName } from "../../../cli/sweep/trials.ts";
+import { trialExperiment } from "../../../cli/sweep/trials.ts";
+import { trialName } from "../../../api/contract/sweep.ts";
 import { algorithmConfig, createAlgorithm, prunerConfig, searchSpace } from "../../../search/index.ts";
 
 const SAMPLE = "conf/sweeps/quickstart-sweep.yaml";
@@ -16,9 +18,9 @@ const SAMPLE = "conf/sweeps/quickstart-sweep.yaml";
 describe("the sample sweep", () => {
   it("loads, and its first trials are feasible quickstart experiments with the drawn parameters", async () => {
     const sweep = await loadOneSweep(SAMPLE);
-    expect(sweep.spec.budget).toEqual({ maxTrials: 6, parallelism: 2, maxFailedTrials: 2 });
+    expect(sweep.spec.budget).toEqual({ maxTrials: 6, parallelism: 2, maxFailedTrials: 2, maxDuration: "2h" });
     const space = searchSpace(sweep.spec.parameters);
-    expect(space.map((p) => p.domain.kind)).toEqual(["logUniform", "categorical", "int"]);
+    expect(space.map((p) => p.domain.kind)).toEqual(["logUniform", "int", "categorical"]);
     const algorithm = createAlgorithm(algorithmConfig(sweep.spec.algorithm), space, objectiveDirection(sweep.spec.objective));
     for (let i = 0; i < 3; i++) {
       const params = algorithm.suggest(i, [])!;
@@ -27,8 +29,8 @@ describe("the sample sweep", () => {
       if (!trial.ok) continue;
       expect(trial.experiment.metadata).toMatchObject({ name: trialName("quickstart-sweep", i), labels: { "memeops.io/sweep": "quickstart-sweep", "memeops.io/trial-index": String(i) } });
       expect(trial.experiment.spec.training.learningRate).toBe(params["training.learningRate"]);
-      expect(trial.experiment.spec.training.batchSize).toBe(params["training.batchSize"]);
       expect(trial.experiment.spec.training.warmupSteps).toBe(params["training.warmupSteps"]);
+      expect(trial.experiment.spec.training.loss).toMatchObject({ type: "focal", gamma: params["training.loss.gamma"] });
       expect(trial.experiment.spec.training.epochs).toBe(12);
     }
     expect(prunerConfig(sweep.spec.earlyStopping, sweep.spec.trialTemplate.spec.training.epochs)).toEqual({ name: "median", warmupEpochs: 6, minTrials: 2 });
@@ -36,24 +38,13 @@ describe("the sample sweep", () => {
 
   it("a parameter value the experiment schema refuses makes the trial Infeasible, with the field and the reason", async () => {
     const sweep = await loadOneSweep(SAMPLE);
-    const trial = trialExperiment(sweep, 0, { "training.learningRate": -1, "training.batchSize": 16, "training.warmupSteps": 0 });
+    const trial = trialExperiment(sweep, 0, { "training.learningRate": -1, "training.warmupSteps": 20, "training.loss.gamma": 0 });
     expect(trial).toEqual({ ok: false, problems: [{ path: "spec.training.learningRate", message: "Too small: expected number to be >0" }] });
-    expect(trialExperiment(sweep, 0, { "training.learningRate.x": 1 })).toMatchObject({ ok: false, problems: [{ message: "training.learningRate.x: learningRate is not an object in the template" }] });
+    expect(trialExperiment(sweep, 0, { "training.learningRate.x": 1 })).toMatchObject({ ok: false, problems: [{ path: "spec.training.learningRate" }] });
   });
 });
 
 describe("parts", () => {
-  it("setPath copies, creating objects on the way", () => {
-    const spec = { training: { epochs: 3 } };
-    expect(setPath(spec, "training.earlyStopping.patience", 2)).toEqual({ training: { epochs: 3, earlyStopping: { patience: 2 } } });
-    expect(spec).toEqual({ training: { epochs: 3 } });
-  });
-
-  it("trial names count from t0001", () => {
-    expect(trialName("s", 0)).toBe("s-t0001");
-    expect(trialName("s", 499)).toBe("s-t0500");
-  });
-
   it("the spec's blocks as search configs: ASHA bounded by the trials' epochs, int step defaulting to 1", () => {
     expect(searchSpace([{ path: "a", int: { min: 1, max: 4 } }])).toEqual([{ path: "a", domain: { kind: "int", min: 1, max: 4, step: 1 } }]);
     expect(algorithmConfig({ tpe: { seed: 1, startupTrials: 3, candidates: 8, gamma: 0.2 } })).toEqual({ name: "tpe", seed: 1, startupTrials: 3, candidates: 8, gamma: 0.2 });
@@ -68,12 +59,6 @@ describe("parts", () => {
     expect(epochMetricsOf('{"event":"start","epochs":3}')).toBeUndefined();
     expect(epochMetricsOf("epoch 1/3 train_loss 0.9")).toBeUndefined();
     expect(epochMetricsOf("{not json")).toBeUndefined();
-  });
-
-  it("a curve's best value and epoch: the first of equal ones, missing epochs skipped", () => {
-    expect(bestOfCurve("maximize", [null, 0.5, 0.7, 0.7, null])).toEqual({ value: 0.7, epoch: 3 });
-    expect(bestOfCurve("minimize", [0.9, null, 0.4])).toEqual({ value: 0.4, epoch: 3 });
-    expect(bestOfCurve("maximize", [null, null])).toBeUndefined();
   });
 
   it("the sweep file's problems are named by file and field", async () => {
@@ -91,7 +76,7 @@ describe("report", () => {
     name: "s", phase: "Succeeded", reason: "BudgetExhausted", message: "3 trials run (maxTrials)",
     objective: { metric: "val_auroc", direction: "maximize" }, algorithm: { name: "random", seed: 1 }, parallelism: 1,
     startTime: "2026-01-01T00:00:00Z", wallSeconds: 12.5,
-    counts: { Pending: 0, Running: 0, Succeeded: 2, Failed: 0, Infeasible: 1, MetricsMissing: 0, Pruned: 0 },
+    counts: { pending: 0, queued: 0, running: 0, succeeded: 2, failed: 0, infeasible: 1, evicted: 0, metricsMissing: 0, pruned: 0 },
     bestTrial: { name: "s-t0002", parameters: { lr: 0.001, "model.size": "tiny" }, value: 0.9, epoch: 2 },
     trials: [
       { name: "s-t0001", index: 0, parameters: { lr: 0.0001234, "model.size": "tiny" }, phase: "Succeeded", value: 0.7, epoch: 3, curve: [0.5, 0.6, 0.7], seconds: 4 },
@@ -107,7 +92,7 @@ describe("report", () => {
       "s-t0002 *  Succeeded   0.9000     2      lr=0.00100 model.size=tiny",
       "s-t0003    Infeasible  -          -      lr=0.0100 model.size=a,b",
       "best: s-t0002 val_auroc 0.9000 at epoch 2 (lr=0.00100 model.size=tiny)",
-      "s: Succeeded (BudgetExhausted: 3 trials run (maxTrials)); 2 Succeeded, 1 Infeasible; 12.5 s",
+      "s: Succeeded (BudgetExhausted: 3 trials run (maxTrials)); 2 succeeded, 1 infeasible; 12.5 s",
     ].join("\n"));
   });
 
