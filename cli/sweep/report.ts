@@ -1,4 +1,5 @@
 // What `memeops sweep run` prints and writes at the end: a table of the trials and a params/metric CSV.
+import { trialsCsv } from "../../api/contract/sweep.ts";
 import { describe, type SweepResult } from "./runner.ts";
 
 /** One row per trial (trial, phase, value, epoch, parameters); the best trial marked with *. */
@@ -19,15 +20,7 @@ export function formatTable(r: SweepResult): string {
   return [line(header), ...rows.map(line), best, `${r.name}: ${r.phase} (${r.reason}: ${r.message}); ${counts}; ${r.wallSeconds} s`].join("\n");
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === undefined || v === null ? "" : String(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
-
-/** trial, index, phase, one column per parameter path, the objective's value and epoch, reason. */
+/** trial, index, phase, one column per parameter path, the objective's value and epoch, epochs run, seconds, reason. */
 export function toCsv(r: SweepResult): string {
-  const paths = [...new Set(r.trials.flatMap((t) => Object.keys(t.parameters)))];
-  const header = ["trial", "index", "phase", ...paths, r.objective.metric, "epoch", "epochs_run", "seconds", "reason"];
-  const rows = r.trials.map((t) => [t.name, t.index, t.phase, ...paths.map((p) => t.parameters[p]), t.value, t.epoch, t.curve.length, t.seconds, t.reason]);
-  return [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\n") + "\n";
+  return trialsCsv(r.objective.metric, r.trials, { epochs_run: (t) => t.curve.length, seconds: (t) => t.seconds });
 }
