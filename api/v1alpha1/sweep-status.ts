@@ -24,6 +24,7 @@ export const sweepTrial = z.strictObject({
   epoch: z.int().min(1).optional().describe("the epoch of that value (of the pruning decision, for Pruned)"),
   reason: z.string().max(128).optional(),
   message: z.string().max(MAX_TRIAL_MESSAGE).optional(),
+  judgedEpoch: z.int().min(0).optional().describe("the last epoch the early-stopping rule judged (each epoch is judged once, none skipped)"),
   reruns: z.int().min(0).optional().describe("times the trial was re-created after an eviction"),
   evictedUid: z.string().max(64).optional().describe("the evicted trial object being replaced (its uid), so it is replaced once"),
 });

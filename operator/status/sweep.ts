@@ -58,7 +58,15 @@ const clip = (m: string | undefined) => (m === undefined ? undefined : m.length 
 
 /** What a trial's object says about it, merged into its recorded entry. */
 export function observeTrial(entry: SweepTrial, exp: TrialObject | undefined, spec: MemeSweepSpec): SweepTrial {
-  const base: SweepTrial = { name: entry.name, index: entry.index, parameters: entry.parameters, phase: entry.phase, ...(entry.reruns && { reruns: entry.reruns }), ...(entry.evictedUid && { evictedUid: entry.evictedUid }) };
+  const base: SweepTrial = {
+    name: entry.name,
+    index: entry.index,
+    parameters: entry.parameters,
+    phase: entry.phase,
+    ...(entry.judgedEpoch && { judgedEpoch: entry.judgedEpoch }),
+    ...(entry.reruns && { reruns: entry.reruns }),
+    ...(entry.evictedUid && { evictedUid: entry.evictedUid }),
+  };
   if (!exp) return isFinal(entry.phase) ? entry : { ...base, phase: entry.phase === "Evicted" ? "Evicted" : "Pending" };
   // The evicted object still on its way out: the entry stands until it is gone and created again.
   if (entry.evictedUid && exp.metadata.uid === entry.evictedUid) return { ...entry, phase: "Evicted" };
@@ -175,7 +183,7 @@ export function planSweep(o: SweepObservation): SweepPlan {
     else if (spaceExhausted) ending = { phase: best ? "Succeeded" : "Failed", reason: "SpaceExhausted", message: `every point of the search space was tried (${created} trials)` };
   }
 
-  for (const t of trials) {
+  for (const [i, t] of trials.entries()) {
     const exp = o.trials.get(t.index);
     const expEnded = exp && ["Succeeded", "Failed", "Pruned"].includes(exp.status?.phase ?? "");
     if (ending) {
@@ -195,8 +203,9 @@ export function planSweep(o: SweepObservation): SweepPlan {
     if (!exp || expEnded || readPruneAnnotation(exp.metadata.annotations)) continue;
     if (((exp.spec as { suspend?: boolean } | undefined)?.suspend ?? false) !== spec.suspend) plan.suspend.push({ name: t.name, suspend: spec.suspend });
     if (o.pruner && t.phase === "Running") {
-      const decision = pruneDecision(o, t, trials, direction);
-      if (decision) plan.prune.push({ name: t.name, record: decision });
+      const judged = judge(o, t, trials, direction);
+      trials[i] = { ...t, judgedEpoch: judged.epoch };
+      if (judged.prune) plan.prune.push({ name: t.name, record: judged.prune });
     }
   }
   if (ending) trials = trials.map((t) => (isFinal(t.phase) || o.trials.get(t.index) ? t : { ...t, phase: "Pruned", reason: "SweepEnded", message: clip(`not run: the sweep ended (${ending.reason})`) }));
@@ -220,14 +229,21 @@ export function planSweep(o: SweepObservation): SweepPlan {
   return plan;
 }
 
-/** The early-stopping decision about a running trial at its latest epoch, if it says prune. */
-function pruneDecision(o: SweepObservation, t: SweepTrial, trials: readonly SweepTrial[], direction: Direction): PruneRecord | undefined {
+/**
+ * The early-stopping rule over a running trial's epochs not judged yet, oldest first, up to its latest: every epoch is
+ * judged once, so an ASHA rung is never skipped when several epochs arrive between two reconciles. The first epoch
+ * that says prune is the decision.
+ */
+function judge(o: SweepObservation, t: SweepTrial, trials: readonly SweepTrial[], direction: Direction): { epoch: number; prune?: PruneRecord } {
   const curveOf = (x: SweepTrial): Curve => ({ trial: x.name, values: objectiveCurve(o.trials.get(x.index)?.status?.epochs, o.spec.objective.metric) });
   const mine = curveOf(t);
-  if (mine.values.length === 0) return undefined;
+  const latest = mine.values.length;
   const others = trials.filter((x) => x.index !== t.index && o.trials.get(x.index)).map(curveOf);
-  const d = decide(o.pruner!, direction, mine, others, mine.values.length);
-  return d.prune ? { rule: d.rule, epoch: d.epoch, value: d.value, threshold: d.threshold, compared: d.compared, message: d.message.slice(0, 1024) } : undefined;
+  for (let epoch = (t.judgedEpoch ?? 0) + 1; epoch <= latest; epoch++) {
+    const d = decide(o.pruner!, direction, mine, others, epoch);
+    if (d.prune) return { epoch, prune: { rule: d.rule, epoch: d.epoch, value: d.value, threshold: d.threshold, compared: d.compared, message: d.message.slice(0, 1024) } };
+  }
+  return { epoch: Math.max(latest, t.judgedEpoch ?? 0) };
 }
 
 function sweepConditions(o: SweepObservation, phase: SweepPhase, ending: Ending | undefined): Condition[] {

@@ -99,6 +99,25 @@ describe("planSweep", () => {
     expect(end.create).toEqual([]);
   });
 
+  it("every epoch is judged once: an ASHA rung passed between two reconciles is still judged", () => {
+    const spec = specOf({
+      parameters: [{ path: "training.learningRate", categorical: { values: [0.1, 0.01, 0.001, 0.0001] } }],
+      budget: { maxTrials: 4, parallelism: 4 },
+      earlyStopping: { asha: { minEpochs: 1, reductionFactor: 2 } }, // rungs at epochs 1 and 2 (4 epochs)
+    });
+    const recorded = plan(spec).status;
+    const done = (i: number, ...v: number[]) => trial(i, { phase: "Succeeded", epochs: epochs(...v) });
+    const others = [done(0, 0.7, 0.9, 0.9, 0.9), done(1, 0.6, 0.85, 0.9, 0.9), done(2, 0.5, 0.8, 0.8, 0.8)];
+    // trial 3 reported epochs 1-3 before the sweep looked: fine at rung 1 (epoch 1), last of 4 at rung 2 (epoch 2)
+    const late = trial(3, { phase: "Training", epochs: epochs(0.65, 0.7, 0.75) });
+    const p = plan(spec, recorded, new Map([...others.map((e, i) => [i, e] as const), [3, late]]));
+    expect(p.prune).toEqual([{ name: "s-t0004", record: expect.objectContaining({ rule: "asha", epoch: 2, value: 0.7 }) }]);
+    expect(p.status.trials?.[3]?.judgedEpoch).toBe(2);
+    // judged epochs are not judged again: a trial kept at epochs 1-3 is only judged from epoch 4 on
+    const kept = { ...recorded, trials: recorded.trials!.map((t, i) => (i === 3 ? { ...t, judgedEpoch: 3 } : t)) };
+    expect(plan(spec, kept, new Map([...others.map((e, i) => [i, e] as const), [3, late]])).prune).toEqual([]);
+  });
+
   it("suspend creates nothing and suspends the live trials", () => {
     const recorded = plan().status;
     const p = plan(specOf({ suspend: true }), recorded, new Map([[0, trial(0, { phase: "Training" })]]));
