@@ -25,10 +25,11 @@ typecheck: deps ## tsc --noEmit over every TypeScript file
 	npx tsc -p tsconfig.json
 
 .PHONY: crd
-crd: deps ## regenerate crds/memeexperiment.yaml and docs/api-reference.md from the zod schema
-	$(MEMEOPS) crd > crds/memeexperiment.yaml
+crd: deps ## regenerate crds/*.yaml (MemeExperiment, MemeSweep) and docs/api-reference.md from the zod schema
+	for kind in memeexperiment memesweep; do \
+	  $(MEMEOPS) crd --kind $$kind > crds/$$kind.yaml && cp crds/$$kind.yaml charts/memeops/files/$$kind.crd.yaml || exit 1; \
+	done
 	$(MEMEOPS) crd --reference > docs/api-reference.md
-	cp crds/memeexperiment.yaml charts/memeops/files/memeexperiment.crd.yaml
 
 EXPORTER_VENV ?= $(HOME)/.cache/memeops/exporter-venv
 MODELS ?= efficientnet

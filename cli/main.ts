@@ -6,6 +6,7 @@ const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import("./commands/validate.ts")).validateCommand,
   crd: async () => (await import("./commands/crd.ts")).crdCommand,
   run: async () => (await import("./commands/run.ts")).runCommand,
+  sweep: async () => (await import("./commands/sweep.ts")).sweepCommand,
   data: async () => (await import("./commands/data.ts")).dataCommand,
   weights: async () => (await import("./commands/weights.ts")).weightsCommand,
   models: async () => (await import("./commands/models.ts")).modelsCommand,

@@ -4,6 +4,8 @@
 // (manager/shutdown.ts: drains the workers, releases the Lease).
 import { MemeExperimentController, type ControllerSettings } from "./controllers/memeexperiment-controller.ts";
 import { memeExperimentWatches, startWatches, stopWatches, watchesSynced } from "./controllers/memeexperiment-watches.ts";
+import { MemeSweepController } from "./controllers/memesweep-controller.ts";
+import { memeSweepWatches, startSweepWatches, stopSweepWatches, sweepWatchesSynced } from "./controllers/memesweep-watches.ts";
 import { KubeClient } from "./kube/client.ts";
 import { loadConnection } from "./kube/kubeconfig.ts";
 import { apiEventRecorder } from "./kube/events.ts";
@@ -11,7 +13,7 @@ import { defaultIdentity, type LeaderElector } from "./kube/leader-election.ts";
 import { paths } from "./kube/paths.ts";
 import { WorkQueue } from "./kube/workqueue.ts";
 import type { Logger } from "../api/contract/log.ts";
-import { CONTROLLER, OperatorMetrics } from "./metrics.ts";
+import { CONTROLLER, OperatorMetrics, SWEEP_CONTROLLER } from "./metrics.ts";
 import { TokenAuthenticator } from "./reporting/authenticator.ts";
 import { reportHandler } from "./reporting/server.ts";
 import { readKeyPair, readTrustedCa, type ReportTls } from "./reporting/tls.ts";
@@ -59,21 +61,27 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   const identity = o.identity ?? defaultIdentity();
   const resyncMs = o.resyncMs ?? 300_000;
   const watches = memeExperimentWatches(client, { namespaces: o.namespaces, resyncMs, log });
-  const synced = () => watchesSynced(watches);
+  const sweepWatches = memeSweepWatches(client, watches.experiments, { namespaces: o.namespaces, resyncMs, log });
+  const synced = () => watchesSynced(watches) && sweepWatchesSynced(sweepWatches);
   const queue = new WorkQueue({ metrics: metrics.queue(CONTROLLER) });
+  const sweepQueue = new WorkQueue({ metrics: metrics.queue(SWEEP_CONTROLLER) });
   const mlflow = new MlflowRuns(async (ns, name) => {
     const s = await client.request<{ data?: Record<string, string> }>("GET", paths.secret(ns, name));
     return s.data;
   });
+  const events = apiEventRecorder(client, "memeops-operator", identity, log);
   const controller = new MemeExperimentController({
     client,
     ...watches,
     mlflow,
     metrics,
     log,
-    events: apiEventRecorder(client, "memeops-operator", identity, log),
+    events,
     settings: { ...o, resyncMs, reportCa },
   });
+  const sweepController = new MemeSweepController({ client, ...sweepWatches, events, metrics, log, resyncMs, mlflow, defaultTrackingUri: o.defaultTrackingUri });
+  // The sweeps' handlers first: the experiments informer starts with the MemeExperiment watches and must list to both.
+  startSweepWatches(sweepWatches, (obj) => sweepController.keysFor(obj), (key) => sweepQueue.add(key));
   startWatches(watches, (obj) => controller.keysFor(obj), (key) => queue.add(key));
 
   let leading = false;
@@ -102,11 +110,12 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   const { stop, done } = gracefulStop({
     stopped,
     metrics,
-    queue,
+    queues: [queue, sweepQueue],
     workers,
     elector: () => elector,
     close: () => {
       stopWatches(watches);
+      stopSweepWatches(sweepWatches);
       clearInterval(phaseTimer);
       http.close();
     },
@@ -115,7 +124,8 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   const lead = () => {
     leading = true;
     metrics.setLeading(true);
-    workers.push(...startWorkers(o.workers ?? 4, { queue, controller, metrics, log, synced, stopped: stopped.signal }));
+    workers.push(...startWorkers(o.workers ?? 4, { name: CONTROLLER, queue, controller, metrics, log, synced, stopped: stopped.signal }));
+    workers.push(...startWorkers(2, { name: SWEEP_CONTROLLER, queue: sweepQueue, controller: sweepController, metrics, log, synced, stopped: stopped.signal }));
   };
   elector = runForLeadership(client, { ...o, identity, log }, lead, () => void stop());
   const ports = http.ports;

@@ -5,8 +5,12 @@ import { PHASES, type EpochMetrics } from "../api/v1alpha1/status.ts";
 import { STAGES } from "../api/contract/stages.ts";
 import { ALL_STAGES_KEY } from "./builders/job-units.ts";
 import { FAILURE_REASONS } from "./status/failure.ts";
+import { OBJECTIVE_METRICS } from "../api/v1alpha1/sweep-spec.ts";
+import { countKey, TRIAL_PHASES, type MemeSweepStatus } from "../api/v1alpha1/sweep-status.ts";
 
 export const CONTROLLER = "memeexperiment";
+export const SWEEP_CONTROLLER = "memesweep";
+export const CONTROLLERS = [CONTROLLER, SWEEP_CONTROLLER] as const;
 /** The values of memeops_experiment_epoch_metric{metric}: the status' per-epoch fields. */
 export const EPOCH_METRICS = ["trainLoss", "valLoss", "valAuroc", "valAccuracy", "valF1"] as const satisfies readonly (keyof EpochMetrics)[];
 /** The values of memeops_job_duration_seconds{result}. */
@@ -55,13 +59,19 @@ export class OperatorMetrics {
   readonly epoch = new Gauge({ name: "memeops_experiment_epoch", help: "Last finished training epoch (status.epochs)", labelNames: ["namespace", "name"], registers: [this.registry] });
   readonly epochMetric = new Gauge({ name: "memeops_experiment_epoch_metric", help: "Metrics of the last finished epoch (status.epochs)", labelNames: ["namespace", "name", "metric"], registers: [this.registry] });
 
+  // Per sweep, from its status (the leader only, as the experiment gauges).
+  readonly sweepTrials = new Gauge({ name: "memeops_sweep_trials", help: "A MemeSweep's trials by phase (status.counts)", labelNames: ["namespace", "sweep", "phase"], registers: [this.registry] });
+  readonly sweepBest = new Gauge({ name: "memeops_sweep_best_value", help: "A MemeSweep's best objective value so far (status.bestTrial.value)", labelNames: ["namespace", "sweep", "metric"], registers: [this.registry] });
+
   private leading = false;
 
   constructor(o: { defaultMetrics?: boolean } = {}) {
     if (o.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     // As controller-runtime does: every result starts at 0, so rate() and alerts work before the first error.
-    for (const result of ["success", "error", "requeue_after"]) this.reconcileTotal.inc({ controller: CONTROLLER, result }, 0);
-    this.reconcileErrors.inc({ controller: CONTROLLER }, 0);
+    for (const controller of CONTROLLERS) {
+      for (const result of ["success", "error", "requeue_after"]) this.reconcileTotal.inc({ controller, result }, 0);
+      this.reconcileErrors.inc({ controller }, 0);
+    }
     // Prometheus' increase() counts only what a series gains after its first scrape: a series born at its first
     // increment would hide it (the first failure of a reason, the first Job's duration). So every label value known
     // in advance starts at 0; the dashboards leave the empty ones out (> 0).
@@ -125,7 +135,7 @@ export class OperatorMetrics {
   setLeading(leading: boolean): void {
     this.leading = leading;
     this.leader.set(leading ? 1 : 0);
-    if (!leading) for (const g of [this.experiments, this.valAuroc, this.testAuroc, this.epoch, this.epochMetric]) g.reset();
+    if (!leading) for (const g of [this.experiments, this.valAuroc, this.testAuroc, this.epoch, this.epochMetric, this.sweepTrials, this.sweepBest]) g.reset();
   }
 
   /** A deleted experiment's series go with it. */
@@ -134,5 +144,18 @@ export class OperatorMetrics {
     this.testAuroc.remove({ namespace, name });
     this.epoch.remove({ namespace, name });
     for (const metric of EPOCH_METRICS) this.epochMetric.remove({ namespace, name, metric });
+  }
+
+  setSweep(namespace: string, sweep: string, status: MemeSweepStatus, metric: string): void {
+    if (!this.leading) return;
+    for (const phase of TRIAL_PHASES) this.sweepTrials.set({ namespace, sweep, phase }, status.counts?.[countKey(phase)] ?? 0);
+    this.sweepBest.remove({ namespace, sweep, metric });
+    if (status.bestTrial) this.sweepBest.set({ namespace, sweep, metric }, status.bestTrial.value);
+  }
+
+  /** A deleted sweep's series go with it. */
+  forgetSweep(namespace: string, sweep: string): void {
+    for (const phase of TRIAL_PHASES) this.sweepTrials.remove({ namespace, sweep, phase });
+    for (const metric of OBJECTIVE_METRICS) this.sweepBest.remove({ namespace, sweep, metric });
   }
 }

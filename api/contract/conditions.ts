@@ -9,6 +9,8 @@ export const CONDITION = {
   waitingForDependency: "WaitingForDependency",
   invalidSpec: "InvalidSpec",
   trackingReady: "TrackingReady",
+  /** a trial its MemeSweep stopped early: the rule, epoch, value and threshold in the message */
+  pruned: "Pruned",
 } as const;
 
 export type ConditionType = (typeof CONDITION)[keyof typeof CONDITION];

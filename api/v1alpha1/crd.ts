@@ -1,34 +1,86 @@
-// The CustomResourceDefinition, generated from the zod schema: crds/memeexperiment.yaml is this function's output.
+// The CustomResourceDefinitions, generated from the zod schemas: crds/memeexperiment.yaml and crds/memesweep.yaml are
+// this file's output (`memeops crd`).
 import { stringify } from "yaml";
-import { CATEGORIES, CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from "./groupversion.ts";
+import type { z } from "zod";
+import { crdName, EXPERIMENT, GROUP, SWEEP, VERSION, type KindNames } from "./groupversion.ts";
 import { rootRules } from "./memeexperiment.ts";
+import { sweepRootRules } from "./memesweep.ts";
 import { toStructuralSchema } from "./openapi.ts";
+import type { CrossFieldRule } from "./rules.ts";
 import { celValidations } from "./schema-helpers.ts";
 import { memeExperimentSpec } from "./spec.ts";
 import { memeExperimentStatus } from "./status.ts";
+import { memeSweepSpec } from "./sweep-spec.ts";
+import { memeSweepStatus } from "./sweep-status.ts";
 
-const printerColumns = [
-  { name: "Phase", type: "string", jsonPath: ".status.phase" },
-  { name: "Model", type: "string", jsonPath: ".spec.model.name" },
-  { name: "Extractor", type: "string", jsonPath: ".spec.features.extractor" },
-  { name: "Epoch", type: "integer", jsonPath: ".status.progress.epoch" },
-  { name: "Val AUROC", type: "number", format: "float", jsonPath: ".status.bestValAuroc" },
-  { name: "Test AUROC", type: "number", format: "float", jsonPath: ".status.test.auroc" },
-  { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-  { name: "Reason", type: "string", priority: 1, jsonPath: ".status.failure.reason" },
-];
+interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  priority?: number;
+}
 
-export function memeExperimentCrd() {
+interface KindDefinition {
+  names: KindNames;
+  description: string;
+  spec: z.ZodType;
+  status: z.ZodType;
+  rootRules: CrossFieldRule[];
+  printerColumns: PrinterColumn[];
+}
+
+const age: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
+
+export const KINDS = {
+  memeexperiment: {
+    names: EXPERIMENT,
+    description: "A hateful-meme classification experiment: data, features, model, training and checks.",
+    spec: memeExperimentSpec,
+    status: memeExperimentStatus,
+    rootRules,
+    printerColumns: [
+      { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      { name: "Model", type: "string", jsonPath: ".spec.model.name" },
+      { name: "Extractor", type: "string", jsonPath: ".spec.features.extractor" },
+      { name: "Epoch", type: "integer", jsonPath: ".status.progress.epoch" },
+      { name: "Val AUROC", type: "number", format: "float", jsonPath: ".status.bestValAuroc" },
+      { name: "Test AUROC", type: "number", format: "float", jsonPath: ".status.test.auroc" },
+      age,
+      { name: "Reason", type: "string", priority: 1, jsonPath: ".status.failure.reason" },
+    ],
+  },
+  memesweep: {
+    names: SWEEP,
+    description: "A hyperparameter search over MemeExperiments: trials from a template, an algorithm, a budget and early stopping.",
+    spec: memeSweepSpec,
+    status: memeSweepStatus,
+    rootRules: sweepRootRules,
+    printerColumns: [
+      { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      { name: "Trials", type: "integer", jsonPath: ".status.trialsCreated" },
+      { name: "Running", type: "integer", jsonPath: ".status.running" },
+      { name: "Best", type: "string", jsonPath: ".status.bestTrial.name" },
+      { name: "Value", type: "number", format: "float", jsonPath: ".status.bestTrial.value" },
+      age,
+      { name: "Metric", type: "string", priority: 1, jsonPath: ".spec.objective.metric" },
+    ],
+  },
+} satisfies Record<string, KindDefinition>;
+
+export type KindKey = keyof typeof KINDS;
+
+function crdOf(k: KindDefinition) {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
     metadata: {
-      name: CRD_NAME,
+      name: crdName(k.names),
       labels: { "app.kubernetes.io/name": "memeops", "app.kubernetes.io/component": "crd" },
     },
     spec: {
       group: GROUP,
-      names: { kind: KIND, listKind: LIST_KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: CATEGORIES },
+      names: { ...k.names },
       scope: "Namespaced",
       versions: [
         {
@@ -36,20 +88,20 @@ export function memeExperimentCrd() {
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: printerColumns,
+          additionalPrinterColumns: k.printerColumns,
           schema: {
             openAPIV3Schema: {
               type: "object",
-              description: "A hateful-meme classification experiment: data, features, model, training and checks.",
+              description: k.description,
               required: ["spec"],
               properties: {
                 apiVersion: { type: "string" },
                 kind: { type: "string" },
                 metadata: { type: "object" },
-                spec: toStructuralSchema(memeExperimentSpec),
-                status: toStructuralSchema(memeExperimentStatus),
+                spec: toStructuralSchema(k.spec),
+                status: toStructuralSchema(k.status),
               },
-              "x-kubernetes-validations": celValidations(rootRules),
+              "x-kubernetes-validations": celValidations(k.rootRules),
             },
           },
         },
@@ -58,6 +110,10 @@ export function memeExperimentCrd() {
   };
 }
 
-export function memeExperimentCrdYaml(): string {
-  return "# Generated by `memeops crd` from api/v1alpha1: do not edit by hand.\n" + stringify(memeExperimentCrd(), { lineWidth: 0 });
-}
+export const crd = (kind: KindKey) => crdOf(KINDS[kind]);
+export const crdYaml = (kind: KindKey): string =>
+  "# Generated by `memeops crd` from api/v1alpha1: do not edit by hand.\n" + stringify(crd(kind), { lineWidth: 0 });
+
+export const memeExperimentCrd = () => crd("memeexperiment");
+export const memeExperimentCrdYaml = () => crdYaml("memeexperiment");
+export const memeSweepCrd = () => crd("memesweep");

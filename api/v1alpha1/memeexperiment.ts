@@ -1,20 +1,10 @@
 // The whole MemeExperiment resource: identity, metadata, spec and status, and its TypeScript types.
-import { z } from "zod";
+import type { z } from "zod";
 import { API_VERSION, KIND } from "./groupversion.ts";
 import type { CrossFieldRule } from "./rules.ts";
-import { k8sName, withRules } from "./schema-helpers.ts";
+import { objectMeta, resource, withRules } from "./schema-helpers.ts";
 import { memeExperimentSpec, type MemeExperimentSpec, type MemeExperimentSpecInput } from "./spec.ts";
 import { memeExperimentStatus, type MemeExperimentStatus } from "./status.ts";
-
-// Only the metadata fields memeops reads are checked; the API server owns the rest.
-const objectMeta = z.looseObject({
-  name: k8sName().max(63, "must be at most 63 characters (it names Jobs and labels)"),
-  namespace: k8sName().optional(),
-  uid: z.string().optional(),
-  generation: z.int().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-});
 
 /**
  * Rules that need the object's name, so they sit at the root of the CRD (the only place CEL can read
@@ -31,16 +21,7 @@ export const rootRules: CrossFieldRule<{ metadata: { name: string }; spec: MemeE
   },
 ];
 
-export const memeExperiment = withRules(
-  z.strictObject({
-    apiVersion: z.literal(API_VERSION, { error: `must be ${API_VERSION}` }),
-    kind: z.literal(KIND, { error: `must be ${KIND}` }),
-    metadata: objectMeta,
-    spec: memeExperimentSpec,
-    status: memeExperimentStatus.optional(),
-  }),
-  rootRules,
-);
+export const memeExperiment = withRules(resource(API_VERSION, KIND, objectMeta(63, "it names Jobs and labels"), memeExperimentSpec, memeExperimentStatus), rootRules);
 
 export type MemeExperiment = z.output<typeof memeExperiment>;
 export type MemeExperimentInput = z.input<typeof memeExperiment>;

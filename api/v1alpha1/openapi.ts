@@ -6,6 +6,7 @@ import { z } from "zod";
 type Node = Record<string, unknown>;
 const SAFE_INT = Number.MAX_SAFE_INTEGER;
 const INT_OR_STRING = "x-memeops-int-or-string";
+const SCALAR = "x-memeops-scalar";
 
 export function toStructuralSchema(schema: z.ZodType): Node {
   const json = z.toJSONSchema(schema, { io: "input", target: "openapi-3.0", unrepresentable: "throw" }) as Node;
@@ -33,6 +34,11 @@ function structural(node: Node, path: string): Node {
     delete out.anyOf;
     delete out.type;
     return { ...out, ...lifted, "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] };
+  }
+  if (out[SCALAR]) {
+    // A string, number or boolean: untyped in the CRD, its CEL rule (kept) checks the type.
+    const { anyOf: _a, [SCALAR]: _s, ...rest } = out;
+    return { ...rest, "x-kubernetes-preserve-unknown-fields": true };
   }
   if (out.anyOf || out.oneOf || out.allOf) {
     throw new Error(`${path || "(root)"}: unions are not structural; use optional fields with an exactly-one-of rule`);

@@ -1,6 +1,8 @@
-// Runtime validation with defaults: one object in, a typed MemeExperiment or a list of field problems out.
+// Runtime validation with defaults: one object in, a typed MemeExperiment (or MemeSweep) or a list of field problems out.
 import type { z } from "zod";
 import { memeExperiment, type MemeExperiment } from "./memeexperiment.ts";
+import { memeSweep, type MemeSweep } from "./memesweep.ts";
+import { sweepValueProblems } from "./sweep-values.ts";
 
 /** One thing wrong with an input, named by its field path (e.g. `spec.training.learningRate`). */
 export interface Problem {
@@ -8,12 +10,26 @@ export interface Problem {
   message: string;
 }
 
-export type ParseResult = { ok: true; value: MemeExperiment } | { ok: false; problems: Problem[] };
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+export type ParseResult = Parsed<MemeExperiment>;
 
-export function parseMemeExperiment(input: unknown): ParseResult {
-  const result = memeExperiment.safeParse(input, { reportInput: true });
+function parseWith<T>(schema: z.ZodType<T>, input: unknown): Parsed<T> {
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, problems: result.error.issues.flatMap(toProblems) };
+}
+
+export const parseMemeExperiment = (input: unknown): ParseResult => parseWith(memeExperiment, input);
+
+/**
+ * A MemeSweep, checked as the API server checks it and then beyond what CEL can: every parameter's extreme values
+ * (each categorical value) set on the template must give a MemeExperiment spec that parses.
+ */
+export function parseMemeSweep(input: unknown): Parsed<MemeSweep> {
+  const parsed = parseWith(memeSweep, input);
+  if (!parsed.ok) return parsed;
+  const problems = sweepValueProblems(parsed.value.spec);
+  return problems.length ? { ok: false, problems } : parsed;
 }
 
 /** Like parseMemeExperiment, for code that has already been handed a valid object (e.g. by the API server). */

@@ -30,8 +30,8 @@ export function exactlyOneOf(keys: string[], what: string): CrossFieldRule<objec
   };
 }
 
-/** Fields that may not change once the object exists: a new experiment is the way to change them. */
-export const immutable = (field: string): TransitionRule => ({
+/** Fields that may not change once the object exists: a new object of the kind is the way to change them. */
+export const immutable = (field: string, kind = "MemeExperiment"): TransitionRule => ({
   cel: "self == oldSelf",
-  message: `${field} is immutable: create a new MemeExperiment to change it`,
+  message: `${field} is immutable: create a new ${kind} to change it`,
 });

@@ -39,6 +39,27 @@ export const k8sName = () =>
     .max(253)
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a lowercase DNS-1123 name");
 
+/** The metadata fields memeops reads, checked; the API server owns the rest. `why` says what bounds the name. */
+export const objectMeta = (maxName: number, why: string) =>
+  z.looseObject({
+    name: k8sName().max(maxName, `must be at most ${maxName} characters (${why})`),
+    namespace: k8sName().optional(),
+    uid: z.string().optional(),
+    generation: z.int().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  });
+
+/** A whole resource of a kind of this API: apiVersion and kind fixed, metadata, spec, the operator's status. */
+export const resource = <S extends z.ZodType, T extends z.ZodType>(apiVersion: string, kind: string, metadata: ReturnType<typeof objectMeta>, spec: S, status: T) =>
+  z.strictObject({
+    apiVersion: z.literal(apiVersion, { error: `must be ${apiVersion}` }),
+    kind: z.literal(kind, { error: `must be ${kind}` }),
+    metadata,
+    spec,
+    status: status.optional(),
+  });
+
 /** A URI: scheme://... or an absolute path. */
 export const uri = () =>
   z
@@ -55,6 +76,14 @@ export const quantity = () =>
     .union([z.int().positive(), z.string().max(64).regex(QUANTITY, "must be a Kubernetes quantity such as 500m or 16Gi")])
     .meta({ "x-memeops-int-or-string": true });
 
+/**
+ * A string, number or boolean: a value of one of the MemeExperiment spec's scalar fields (a sweep's parameter values).
+ * Not a structural type, and the API server cannot run CEL on an untyped node: the CRD keeps it untyped
+ * (x-kubernetes-preserve-unknown-fields) and the runtime check (memeops validate, the operator's InvalidSpec) refuses
+ * anything else.
+ */
+export const scalar = () => z.union([z.string().max(253), z.number(), z.boolean()]).meta({ "x-memeops-scalar": true });
+
 /** A reference to one key of a Secret in the experiment's namespace. */
 export const secretKeyRef = () =>
   z.strictObject({
@@ -63,9 +92,9 @@ export const secretKeyRef = () =>
   });
 
 /** Add the CEL transition rule `self == oldSelf` to a field, keeping the rules it already carries. */
-export function immutableAs<T extends z.ZodType>(schema: T, field: string): T {
+export function immutableAs<T extends z.ZodType>(schema: T, field: string, kind?: string): T {
   const meta = schema.meta() ?? {};
   const existing = (meta["x-kubernetes-validations"] as unknown[] | undefined) ?? [];
-  const rule = immutable(field);
+  const rule = immutable(field, kind);
   return schema.meta({ ...meta, "x-kubernetes-validations": [...existing, { rule: rule.cel, message: rule.message }] }) as T;
 }

@@ -3,8 +3,10 @@
 import { z } from "zod";
 import { str } from "./schema-helpers.ts";
 
-export const PHASES = ["Pending", "Queued", "Suspended", "Preparing", "Training", "Evaluating", "Succeeded", "Failed"] as const;
+export const PHASES = ["Pending", "Queued", "Suspended", "Preparing", "Training", "Evaluating", "Succeeded", "Failed", "Pruned"] as const;
 export const MAX_EPOCH_HISTORY = 50;
+/** Why a sweep stopped a trial (status.pruned.rule): an early-stopping rule, or the sweep's own end. */
+export const PRUNE_RULES = ["median", "asha", "stopped"] as const;
 export const CHECK_NAMES = [
   "no_null_predictions",
   "valid_binary_predictions",
@@ -98,6 +100,17 @@ export const memeExperimentStatus = z.strictObject({
   jobs: z.array(z.strictObject({ stage: str(32), name: str(63) })).max(8).meta(listMap("stage")).optional(),
   startTime: time().optional().describe("when the first Job started (its startTime), recorded once the experiment has left Pending"),
   completionTime: time().optional(),
+  pruned: z
+    .strictObject({
+      rule: z.enum(PRUNE_RULES).describe("stopped: the sweep itself ended (goal, failures, time)"),
+      epoch: z.int().min(0),
+      value: metric().optional(),
+      threshold: metric().optional(),
+      compared: z.int().min(0),
+      message: z.string().max(1024),
+    })
+    .optional()
+    .describe("why the trial's sweep stopped it (phase Pruned): the rule, the epoch, the trial's value and the threshold it missed"),
   failure: z
     .strictObject({
       reason: str(128),

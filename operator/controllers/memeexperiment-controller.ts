@@ -14,6 +14,7 @@ import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "../kub
 import type { EventRecorder } from "../kube/events.ts";
 import { keyOf, type Informer, type KubeObject } from "../kube/informer.ts";
 import { mergePatch, removeFinalizer, topLevelMergePatch } from "../kube/patch.ts";
+import { OwnWrites } from "../kube/own-writes.ts";
 import { paths } from "../kube/paths.ts";
 import { setWorkloadsActive } from "../kube/workloads.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
@@ -23,6 +24,8 @@ import { resolveDependency, type DependencyView } from "../status/dependency.ts"
 import { computeStatus, isTerminal, transitionEvents, type Observation, type ObservedUnit } from "../status/compute.ts";
 import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
 import { measuredEpoch } from "../../api/contract/reports.ts";
+import { readPruneAnnotation } from "../../api/contract/prune.ts";
+import { PARENT_RUN_ANNOTATION } from "../../api/contract/sweep.ts";
 
 export const EXPERIMENT_FINALIZER = "memeops.io/cleanup";
 /** Set once the MLflow run has been closed, so a terminal experiment does not call MLflow on every resync. */
@@ -57,15 +60,12 @@ export interface Result {
 }
 
 export class MemeExperimentController {
-  /**
-   * Experiments as this operator's own writes left them (the PATCH answers), until the informer has caught up. A
-   * reconcile woken by one of its own earlier writes must not work from the version before it: it would write the
-   * same status again on a stale resourceVersion and conflict with itself. Newer is decided by comparing
-   * resourceVersions as numbers, as client-go's MutationCache does.
-   */
-  private readonly written = new Map<string, ExperimentObject>();
+  /** Experiments as this operator's own writes left them, until the informer has caught up. */
+  private readonly written: OwnWrites<ExperimentObject>;
 
-  constructor(private readonly d: ControllerDeps) {}
+  constructor(private readonly d: ControllerDeps) {
+    this.written = new OwnWrites(d.experiments);
+  }
 
   /** Keys to reconcile when an object changes: an experiment itself and those that wait for it; a child's owner. */
   keysFor(obj: KubeObject): string[] {
@@ -115,7 +115,16 @@ export class MemeExperimentController {
     }
 
     const queue = kueueQueue(exp.metadata.labels, spec);
-    const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, ...(queue && { queue }), units, now };
+    const prune = readPruneAnnotation(exp.metadata.annotations);
+    const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, ...(queue && { queue }), units, now, ...(prune && { prune }) };
+    if (prune) {
+      // Its sweep stopped this trial: the Jobs go (their pods with them), the status says why, the run ends KILLED.
+      await this.deleteJobs(exp);
+      const after = await this.writeStatus(exp, obs);
+      await this.releasePods(units.flatMap((u) => u.pods));
+      if (target && after.mlflow?.runId) await this.closeRun(exp, target, after);
+      return {};
+    }
     const resolved: Resolved = {};
     const dep = resolveDependency(dependencyView(exp), (name) => {
       const other = this.d.experiments.get(`${namespace}/${name}`);
@@ -157,19 +166,12 @@ export class MemeExperimentController {
     return { requeueAfterMs: this.d.settings.resyncMs ?? 300_000 };
   }
 
-  /** The informer's copy, or this operator's own last write of it where that is newer. */
   private latest(key: string): ExperimentObject | undefined {
-    const cached = this.d.experiments.get(key);
-    const mine = this.written.get(key);
-    if (!mine) return cached;
-    if (cached && cached.metadata.uid === mine.metadata.uid && olderThan(cached, mine)) return mine;
-    this.written.delete(key);
-    return cached;
+    return this.written.latest(key);
   }
 
   private remember<T extends ExperimentObject>(obj: T): T {
-    this.written.set(keyOf(obj), obj);
-    return obj;
+    return this.written.remember(obj);
   }
 
   private podsOf(namespace: string, name: string, stage?: string): PodObject[] {
@@ -252,15 +254,20 @@ export class MemeExperimentController {
     if (status.mlflow?.runId) return { state: "ready", runId: status.mlflow.runId, ...(status.mlflow.url && { url: status.mlflow.url }) };
     if (!this.d.mlflow) return { state: "unavailable", message: "the operator has no MLflow client" };
     try {
-      return { state: "ready", ...(await this.d.mlflow.ensureRun(target, exp.metadata.namespace ?? "", exp.metadata.name, exp.metadata.uid ?? "")) };
+      // A sweep's trial: its run is a child of the sweep's run.
+      const parent = exp.metadata.annotations?.[PARENT_RUN_ANNOTATION];
+      const tags = { "memeops.io/experiment": exp.metadata.name, ...(parent && { "mlflow.parentRunId": parent }) };
+      return { state: "ready", ...(await this.d.mlflow.ensureRun(target, exp.metadata.namespace ?? "", exp.metadata.name, exp.metadata.uid ?? "", tags)) };
     } catch (err) {
       return { state: "unavailable", message: `MLflow at ${new URL(target.uri).host} is unreachable: ${String((err as Error).message ?? err).slice(0, 500)}` };
     }
   }
 
   private async closeRun(exp: ExperimentObject, target: NonNullable<ReturnType<typeof trackingTarget>>, status: MemeExperimentStatus, outcome?: "KILLED"): Promise<void> {
-    const runStatus = outcome ?? (status.phase === "Succeeded" ? "FINISHED" : "FAILED");
-    await this.d.mlflow?.terminate(target, exp.metadata.namespace ?? "", status.mlflow?.runId ?? "", runStatus);
+    const pruned = status.phase === "Pruned";
+    const runStatus = outcome ?? (status.phase === "Succeeded" ? "FINISHED" : pruned ? "KILLED" : "FAILED");
+    const tags: Record<string, string> = pruned ? { "memeops.pruned": "true", "memeops.pruned.rule": status.pruned?.rule ?? "", "memeops.pruned.epoch": String(status.pruned?.epoch ?? "") } : {};
+    await this.d.mlflow?.terminate(target, exp.metadata.namespace ?? "", status.mlflow?.runId ?? "", runStatus, tags);
     if (outcome) return;
     this.remember(await mergePatch<ExperimentObject>(this.d.client, paths.experiment(exp.metadata.namespace ?? "", exp.metadata.name), { metadata: { annotations: { [RUN_CLOSED_ANNOTATION]: runStatus } } }));
   }
@@ -329,9 +336,7 @@ export class MemeExperimentController {
     const ns = exp.metadata.namespace ?? "";
     const path = paths.experiment(ns, exp.metadata.name);
     try {
-      for (const job of this.d.jobs.list((j) => j.metadata.namespace === ns && j.metadata.labels?.[LABEL.experiment] === exp.metadata.name)) {
-        await this.d.client.request("DELETE", paths.job(ns, job.metadata.name), { query: { propagationPolicy: "Background" } }).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
-      }
+      await this.deleteJobs(exp);
       await this.releasePods(this.podsOf(ns, exp.metadata.name));
       const status = exp.status ?? {};
       const parsed = parseMemeExperiment({ apiVersion: API_VERSION, kind: KIND, metadata: pickMeta(exp), spec: exp.spec });
@@ -345,6 +350,14 @@ export class MemeExperimentController {
     await removeFinalizer(this.d.client, path, exp, EXPERIMENT_FINALIZER).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
     this.d.metrics.forgetExperiment(ns, exp.metadata.name);
     return {};
+  }
+
+  /** Stop the experiment's Jobs: deleted, their pods with them (background propagation). */
+  private async deleteJobs(exp: ExperimentObject): Promise<void> {
+    const ns = exp.metadata.namespace ?? "";
+    for (const job of this.d.jobs.list((j) => j.metadata.namespace === ns && j.metadata.labels?.[LABEL.experiment] === exp.metadata.name)) {
+      await this.d.client.request("DELETE", paths.job(ns, job.metadata.name), { query: { propagationPolicy: "Background" } }).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    }
   }
 
   private observeJobDuration(u: ObservedUnit, result: (typeof JOB_RESULTS)[number], gpus: number): void {
@@ -361,15 +374,6 @@ export class MemeExperimentController {
 function dependencyView(exp: ExperimentObject): DependencyView {
   const from = (exp.spec as Partial<MemeExperimentSpec> | undefined)?.model?.initialWeights?.fromExperiment;
   return { name: exp.metadata.name, ...(typeof from === "string" && { fromExperiment: from }), status: exp.status, deleting: !!exp.metadata.deletionTimestamp };
-}
-
-/** resourceVersions are etcd revisions: numbers in practice (client-go's MutationCache relies on it too); else trust the cache. */
-function olderThan(a: KubeObject, b: KubeObject): boolean {
-  try {
-    return BigInt(a.metadata.resourceVersion ?? "") < BigInt(b.metadata.resourceVersion ?? "");
-  } catch {
-    return false;
-  }
 }
 
 function pickMeta(exp: ExperimentObject) {

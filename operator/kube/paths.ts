@@ -1,11 +1,14 @@
 // REST paths of the resources the operator touches, in one place.
-import { GROUP, PLURAL, VERSION } from "../../api/v1alpha1/groupversion.ts";
+import { GROUP, PLURAL, SWEEP, VERSION } from "../../api/v1alpha1/groupversion.ts";
 
 const ns = (namespace: string | undefined) => (namespace ? `/namespaces/${namespace}` : "");
 export const paths = {
   experiments: (namespace?: string) => `/apis/${GROUP}/${VERSION}${ns(namespace)}/${PLURAL}`,
   experiment: (namespace: string, name: string) => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}/${name}`,
   experimentStatus: (namespace: string, name: string) => `${paths.experiment(namespace, name)}/status`,
+  sweeps: (namespace?: string) => `/apis/${GROUP}/${VERSION}${ns(namespace)}/${SWEEP.plural}`,
+  sweep: (namespace: string, name: string) => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${SWEEP.plural}/${name}`,
+  sweepStatus: (namespace: string, name: string) => `${paths.sweep(namespace, name)}/status`,
   jobs: (namespace?: string) => `/apis/batch/v1${ns(namespace)}/jobs`,
   job: (namespace: string, name: string) => `/apis/batch/v1/namespaces/${namespace}/jobs/${name}`,
   pods: (namespace?: string) => `/api/v1${ns(namespace)}/pods`,

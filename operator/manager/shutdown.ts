@@ -9,7 +9,8 @@ import type { OperatorMetrics } from "../metrics.ts";
 export interface ShutdownParts {
   stopped: AbortController;
   metrics: OperatorMetrics;
-  queue: WorkQueue;
+  /** every controller's queue */
+  queues: readonly WorkQueue[];
   workers: readonly Promise<void>[];
   elector: () => LeaderElector | undefined;
   /** the watches, timers and servers, closed last */
@@ -28,7 +29,7 @@ export function gracefulStop(p: ShutdownParts): { stop: () => Promise<void>; don
     p.stopped.abort();
     // later writes by draining workers are ignored
     p.metrics.setLeading(false);
-    p.queue.shutdown();
+    for (const q of p.queues) q.shutdown();
     // a pending timer would hold the process open after everything else stopped: cleared once the workers are done
     let drainTimer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(p.workers), new Promise((r) => (drainTimer = setTimeout(r, WORKER_DRAIN_MS)))]);

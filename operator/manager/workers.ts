@@ -2,13 +2,15 @@
 // it shuts down; a failed reconcile is retried with the queue's backoff, a requested requeue comes back after its delay.
 import type { Logger } from "../../api/contract/log.ts";
 import type { WorkQueue } from "../kube/workqueue.ts";
-import { CONTROLLER, type OperatorMetrics } from "../metrics.ts";
+import type { OperatorMetrics } from "../metrics.ts";
 
 export interface Reconciler {
   reconcile(key: string): Promise<{ requeueAfterMs?: number }>;
 }
 
 export interface WorkerDeps {
+  /** the controller's name in the metrics (controller label) */
+  name: string;
   queue: WorkQueue;
   controller: Reconciler;
   metrics: OperatorMetrics;
@@ -21,7 +23,7 @@ export function startWorkers(count: number, d: WorkerDeps): Promise<void>[] {
   return Array.from({ length: count }, () => worker(d));
 }
 
-async function worker({ queue, controller, metrics, log, synced, stopped }: WorkerDeps): Promise<void> {
+async function worker({ name: CONTROLLER, queue, controller, metrics, log, synced, stopped }: WorkerDeps): Promise<void> {
   while (!synced() && !stopped.aborted) await new Promise((r) => setTimeout(r, 50));
   for (;;) {
     const key = await queue.get();

@@ -8,6 +8,7 @@ import { CONTAINER } from "../builders/job.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
 import { applyReport, parseTerminationMessage } from "../../api/contract/reports.ts";
 import { CONDITION, REASON } from "../../api/contract/conditions.ts";
+import type { PruneRecord } from "../../api/contract/prune.ts";
 import { setConditions, type ConditionInput } from "./conditions.ts";
 import type { UnmetDependency } from "./dependency.ts";
 import { blockedReason, jobFailure, type Failure } from "./failure.ts";
@@ -32,11 +33,13 @@ export interface Observation {
   units: readonly ObservedUnit[];
   dependency?: UnmetDependency;
   tracking?: { state: "ready"; runId: string; url?: string } | { state: "unavailable"; message: string };
+  /** the decision of the trial's sweep to stop it (annotation memeops.io/prune) */
+  prune?: PruneRecord;
   now: string;
 }
 
 const STAGE_PHASE: Record<string, Phase> = { prepare: "Preparing", train: "Training", evaluate: "Evaluating", predict: "Evaluating" };
-export const TERMINAL: readonly Phase[] = ["Succeeded", "Failed"];
+export const TERMINAL: readonly Phase[] = ["Succeeded", "Failed", "Pruned"];
 export const RUNNING: readonly Phase[] = ["Preparing", "Training", "Evaluating"];
 
 export const isTerminal = (s: MemeExperimentStatus | undefined) => !!s?.phase && TERMINAL.includes(s.phase) && !!s.completionTime;
@@ -67,6 +70,8 @@ function verdict(o: Observation): Verdict {
     const message = o.invalid.map((p) => `${p.path}: ${p.message}`).join("; ");
     return { phase: "Failed", failure: { reason: "InvalidSpec", message: message.slice(0, 4096) } };
   }
+  // A sweep's decision ends the trial whatever its Job is doing (the controller deletes the Job).
+  if (o.prune) return { phase: "Pruned", done: true };
   const recorded = new Set((o.status.jobs ?? []).map((j) => j.name));
   for (const u of o.units) {
     if (u.job) {
@@ -121,6 +126,7 @@ function conditionsFor(o: Observation, v: Verdict): ConditionInput[] {
     },
     { type: CONDITION.running, status: is(running), reason: running ? v.phase : (v.blocked?.reason ?? v.phase), message: running ? `stage ${o.status.progress?.stage ?? v.phase.toLowerCase()} is running` : (v.blocked?.message ?? `phase ${v.phase}`) },
     { type: CONDITION.succeeded, status: is(v.phase === "Succeeded"), reason: v.phase === "Succeeded" ? "AllStagesSucceeded" : v.phase, message: v.phase === "Succeeded" ? "every stage's Job completed" : "not (yet) succeeded" },
+    ...(o.prune ? [{ type: CONDITION.pruned, status: "True" as const, reason: o.prune.rule === "stopped" ? "SweepStopped" : `${o.prune.rule[0]!.toUpperCase()}${o.prune.rule.slice(1)}Rule`, message: o.prune.message }] : []),
     { type: CONDITION.failed, status: is(v.phase === "Failed"), reason: v.failure?.reason ?? "NoFailure", message: v.failure?.message ?? "no failure" },
     { type: CONDITION.suspended, status: is(v.phase === "Suspended"), reason: v.phase === "Suspended" ? "SpecSuspended" : "NotSuspended", message: v.phase === "Suspended" ? "spec.suspend is true" : "spec.suspend is false or the experiment has finished" },
     {
@@ -166,10 +172,15 @@ export function computeStatus(o: Observation): MemeExperimentStatus {
     ...(jobs.length && { jobs }),
     ...((o.status.startTime ?? firstStart) && { startTime: o.status.startTime ?? firstStart }),
     ...(v.failure && { failure: v.failure }),
+    ...(o.prune && { pruned: prunedStatus(o.prune) }),
     ...(v.done && { completionTime: o.now }),
   };
   if (o.tracking?.state === "ready") out.mlflow = { runId: o.tracking.runId, ...(o.tracking.url && { url: o.tracking.url }) };
   return out;
+}
+
+function prunedStatus(p: PruneRecord): NonNullable<MemeExperimentStatus["pruned"]> {
+  return { rule: p.rule, epoch: p.epoch, ...(p.value !== null && { value: p.value }), ...(p.threshold !== null && { threshold: p.threshold }), compared: p.compared, message: p.message };
 }
 
 /**

@@ -37,15 +37,23 @@ export class MlflowRuns {
     return c;
   }
 
-  async ensureRun(target: MlflowRunTarget, namespace: string, name: string, uid: string): Promise<{ runId: string; url: string }> {
+  /** The run owned by `uid` (found again after a restart), created with these tags; by default an experiment's. */
+  async ensureRun(target: MlflowRunTarget, namespace: string, name: string, uid: string, tags: Record<string, string> = { "memeops.io/experiment": name }): Promise<{ runId: string; url: string }> {
     const c = await this.client(target, namespace);
     const exp = await c.getOrCreateExperiment(target.experimentName);
-    const { run } = await c.getOrCreateRun({ experimentId: exp.experimentId, ownerUid: uid, runName: name, tags: { "memeops.io/namespace": namespace, "memeops.io/experiment": name } });
+    const { run } = await c.getOrCreateRun({ experimentId: exp.experimentId, ownerUid: uid, runName: name, tags: { "memeops.io/namespace": namespace, ...tags } });
     return { runId: run.info.runId, url: c.runUrl(exp.experimentId, run.info.runId) };
   }
 
-  async terminate(target: MlflowRunTarget, namespace: string, runId: string, status: "FINISHED" | "FAILED" | "KILLED"): Promise<void> {
+  /** A text file into the run's artifacts (through the server's artifact proxy). */
+  async uploadText(target: MlflowRunTarget, namespace: string, runId: string, path: string, text: string): Promise<void> {
     const c = await this.client(target, namespace);
+    await c.uploadArtifact((await c.getRun(runId)).info, path, text);
+  }
+
+  async terminate(target: MlflowRunTarget, namespace: string, runId: string, status: "FINISHED" | "FAILED" | "KILLED", tags: Record<string, string> = {}): Promise<void> {
+    const c = await this.client(target, namespace);
+    for (const [key, value] of Object.entries(tags)) await c.setTag(runId, key, value);
     await c.terminateRun(runId, status);
   }
 }

@@ -114,9 +114,12 @@ async function can(sa: string, verb: string, resource: string, where: { ns?: str
 type Check = [verb: string, resource: string, sub?: string];
 /** What the operator does in a watched namespace (see the rbac.yaml header). */
 const NEEDED: Check[] = [
-  ...["get", "list", "watch", "patch"].map((v): Check => [v, "memeexperiments.memeops.io"]),
+  ...["get", "list", "watch", "create", "patch", "delete"].map((v): Check => [v, "memeexperiments.memeops.io"]),
   ["patch", "memeexperiments.memeops.io", "status"],
   ["update", "memeexperiments.memeops.io", "finalizers"],
+  ...["list", "watch"].map((v): Check => [v, "memesweeps.memeops.io"]),
+  ["patch", "memesweeps.memeops.io", "status"],
+  ["update", "memesweeps.memeops.io", "finalizers"],
   ...["get", "list", "watch", "create", "patch", "delete"].map((v): Check => [v, "jobs.batch"]),
   ...["get", "list", "watch", "patch"].map((v): Check => [v, "pods"]),
   ...["list", "patch"].map((v): Check => [v, "workloads.kueue.x-k8s.io"]),
@@ -132,9 +135,11 @@ const FORBIDDEN: Check[] = [
   ["get", "pods", "log"],
   ["create", "pods"],
   ["delete", "pods"],
-  ["create", "memeexperiments.memeops.io"],
-  ["delete", "memeexperiments.memeops.io"],
   ["update", "memeexperiments.memeops.io"],
+  ["create", "memesweeps.memeops.io"],
+  ["delete", "memesweeps.memeops.io"],
+  ["patch", "memesweeps.memeops.io"],
+  ["update", "memesweeps.memeops.io", "status"],
   ["update", "memeexperiments.memeops.io", "status"],
   ["update", "jobs.batch"],
   ["get", "configmaps"],
@@ -299,9 +304,11 @@ describe("helm install, upgrade and uninstall with the default values, as docs/i
 
   test("the release adopts the existing CRD, upgrades, and leaves the CRD and its objects when uninstalled", async () => {
     ns = createNamespace("memeops-chart-helm");
-    // The CRD already exists (applied by hand, as the other tests do): adopt it into the release (docs/install.md).
-    kubectlOk(["label", "crd", "memeexperiments.memeops.io", "app.kubernetes.io/managed-by=Helm", "--overwrite"]);
-    kubectlOk(["annotate", "crd", "memeexperiments.memeops.io", `meta.helm.sh/release-name=${release}`, `meta.helm.sh/release-namespace=${ns}`, "--overwrite"]);
+    // The CRDs already exist (applied by hand, as the other tests do): adopt them into the release (docs/install.md).
+    for (const crd of ["memeexperiments.memeops.io", "memesweeps.memeops.io"]) {
+      kubectlOk(["label", "crd", crd, "app.kubernetes.io/managed-by=Helm", "--overwrite"]);
+      kubectlOk(["annotate", "crd", crd, `meta.helm.sh/release-name=${release}`, `meta.helm.sh/release-namespace=${ns}`, "--overwrite"]);
+    }
     const install = await helmAsync(["install", release, CHART, "--namespace", ns]);
     expect(install.out).toContain("STATUS: deployed");
     expect(install.out).toContain(`kubectl -n ${ns} rollout status deployment/${release}-memeops-operator`);
@@ -313,8 +320,9 @@ describe("helm install, upgrade and uninstall with the default values, as docs/i
 
     apply(experiment(ns, "survivor"));
     const uninstall = await helmAsync(["uninstall", release, "--namespace", ns]);
-    expect(uninstall.out).toMatch(/These resources were kept due to the resource policy:\n\[CustomResourceDefinition\] memeexperiments\.memeops\.io/);
+    expect(uninstall.out).toMatch(/These resources were kept due to the resource policy:\n(\[CustomResourceDefinition\] (memeexperiments|memesweeps)\.memeops\.io\n){2}/);
     expect(kubectl(["get", "crd", "memeexperiments.memeops.io"]).code).toBe(0);
+    expect(kubectl(["get", "crd", "memesweeps.memeops.io"]).code).toBe(0);
     expect(kubectl(["get", "memex", "survivor", "-n", ns]).code).toBe(0);
     expect(kubectl(["get", "deployment", `${release}-memeops-operator`, "-n", ns]).code).not.toBe(0);
     // the experiment keeps the operator's finalizer only if an operator ran; none did here

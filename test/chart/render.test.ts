@@ -12,9 +12,10 @@ const rulesOf = (r: Manifest | undefined) => (r?.rules ?? []) as { apiGroups: st
 
 /** The exact rights of the operator on the watched resources: what operator/ calls, nothing more. */
 const WATCH_RULES = [
-  { apiGroups: ["memeops.io"], resources: ["memeexperiments"], verbs: ["get", "list", "watch", "patch"] },
-  { apiGroups: ["memeops.io"], resources: ["memeexperiments/status"], verbs: ["patch"] },
-  { apiGroups: ["memeops.io"], resources: ["memeexperiments/finalizers"], verbs: ["update"] },
+  { apiGroups: ["memeops.io"], resources: ["memeexperiments"], verbs: ["get", "list", "watch", "create", "patch", "delete"] },
+  { apiGroups: ["memeops.io"], resources: ["memeexperiments/status", "memesweeps/status"], verbs: ["patch"] },
+  { apiGroups: ["memeops.io"], resources: ["memeexperiments/finalizers", "memesweeps/finalizers"], verbs: ["update"] },
+  { apiGroups: ["memeops.io"], resources: ["memesweeps"], verbs: ["list", "watch"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch"] },
   { apiGroups: ["kueue.x-k8s.io"], resources: ["workloads"], verbs: ["list", "patch"] },
@@ -37,13 +38,14 @@ describe("default values", () => {
   const deployment = find(objects, "Deployment")[0]!;
   const container = deployment.spec.template.spec.containers[0];
 
-  test("renders the operator, its ServiceAccount and RBAC, two Services and the CRD; nothing optional", () => {
+  test("renders the operator, its ServiceAccount and RBAC, two Services and the CRDs; nothing optional", () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       "ClusterRole/memeops-operator",
       "ClusterRole/memeops-operator-tokenreview",
       "ClusterRoleBinding/memeops-operator",
       "ClusterRoleBinding/memeops-operator-tokenreview",
       "CustomResourceDefinition/memeexperiments.memeops.io",
+      "CustomResourceDefinition/memesweeps.memeops.io",
       "Deployment/memeops-operator",
       "Service/memeops-operator",
       "Service/memeops-operator-metrics",
@@ -206,8 +208,8 @@ describe("switches", () => {
 describe("the CRD", () => {
   const source = readFileSync(join(root, "crds", "memeexperiment.yaml"), "utf8");
 
-  test("the chart's copy is crds/memeexperiment.yaml byte for byte (make crd updates both)", () => {
-    expect(readFileSync(join(CHART, "files", "memeexperiment.crd.yaml"), "utf8")).toBe(source);
+  test.each(["memeexperiment", "memesweep"])("the chart's copy is crds/%s.yaml byte for byte (make crd updates both)", (kind) => {
+    expect(readFileSync(join(CHART, "files", `${kind}.crd.yaml`), "utf8")).toBe(readFileSync(join(root, "crds", `${kind}.yaml`), "utf8"));
   });
 
   test("operator.gpuResourceName is checked as the CRD checks spec.resources.gpuResourceName", () => {
@@ -220,9 +222,9 @@ describe("the CRD", () => {
     expect(value.not).toEqual({ pattern: "kubernetes\\.io/" });
   });
 
-  test("the rendered CRD is crds/ plus the chart's labels and the keep policy", () => {
-    const crd = find(render().objects, "CustomResourceDefinition")[0]!;
-    const want = parseYaml(source);
+  test.each(["memeexperiment", "memesweep"])("the rendered %s CRD is crds/ plus the chart's labels and the keep policy", (kind) => {
+    const want = parseYaml(readFileSync(join(root, "crds", `${kind}.yaml`), "utf8"));
+    const crd = find(render().objects, "CustomResourceDefinition").find((c) => c.metadata.name === want.metadata.name)!;
     expect(crd.spec).toEqual(want.spec);
     expect(crd.metadata.name).toBe(want.metadata.name);
     expect(crd.metadata.labels).toMatchObject({ ...want.metadata.labels, "app.kubernetes.io/managed-by": "Helm" });

@@ -2,17 +2,14 @@
 // and the real `memeops trainer` of its Job run by the pod runner as a local process. Nothing is faked between the
 // YAML file and the status: the trainer reports over HTTP with a real pod-bound token, writes its termination
 // message, exits, and the exit code reaches the pod and the experiment's status through kwok.
-import { readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { readFileSync, statSync } from "node:fs";
+import { describe, expect, test } from "vitest";
 import { CHECK_NAMES } from "../../api/v1alpha1/status.ts";
-import type { Manager } from "../../operator/manager.ts";
-import { deleteNamespace, kubeconfig, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
-import { installCrd } from "../operator/crd.ts";
-import { condition, deleteExperiments, getExperiment, startTestOperator, type Obj } from "../operator/operator-harness.ts";
+import { kubeconfig, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
+import { condition, getExperiment, type Obj } from "../operator/operator-harness.ts";
 import { kubectlAsync } from "./kubectl-async.ts";
-import { PodRunner, RUNNER_NODE, type Run } from "./pod-runner.ts";
-import { runnerNamespace } from "./runner-namespace.ts";
+import { RUNNER_NODE, type Run } from "./pod-runner.ts";
+import { e2eEnvironment } from "./e2e-environment.ts";
 
 // The quickstart learns its synthetic task to a validation AUROC of ~1.0 (README.md, "make demo"); 0.9 leaves room
 // for a different seed's run while still failing a model that sits at chance (~0.5-0.6).
@@ -20,44 +17,10 @@ const EXPECTED_AUROC = 0.9;
 // Two minutes of training on two idle cores; the machine running the tests is shared, so allow many times that.
 const TRAINING_TIMEOUT_MS = 15 * 60_000;
 
-let ns = "";
-let op: Manager | undefined;
-let runner: PodRunner | undefined;
+const env = e2eEnvironment("memeops-e2e");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-beforeAll(async () => {
-  installCrd();
-  ns = runnerNamespace("memeops-e2e");
-  // The report URL is part of every Job, so the port is chosen before the operator starts.
-  const port = await freePort();
-  op = await startTestOperator([ns], { reportPort: port, reportUrl: `http://127.0.0.1:${port}` });
-  runner = new PodRunner({ kubeconfig: kubeconfig(), namespace: ns }).start();
-});
-let failed = false;
-afterEach((ctx) => {
-  failed ||= ctx.task.result?.state === "fail";
-});
-afterAll(async () => {
-  // The operator releases its finalizers before it stops, so the namespace can go.
-  if (ns && op) await deleteExperiments(ns);
-  await runner?.stop();
-  await op?.stop();
-  if (ns) deleteNamespace(ns);
-  // The pods' folders (data, features, checkpoints: ~70 MB a run) are kept only when a test failed; logs always.
-  if (runner && !failed) for (const r of runner.runs.values()) rmSync(r.dir, { recursive: true, force: true });
-});
-
-const runOf = (pod: string): Run | undefined => [...runner!.runs.values()].find((r) => r.pod === pod);
-const podsOf = (name: string): Obj[] => kubectlJson(["get", "pods", "-n", ns, "-l", `memeops.io/experiment=${name}`]).items;
+const runOf = (pod: string): Run | undefined => [...env.runner.runs.values()].find((r) => r.pod === pod);
+const podsOf = (name: string): Obj[] => kubectlJson(["get", "pods", "-n", env.ns, "-l", `memeops.io/experiment=${name}`]).items;
 const logTail = (run: Run | undefined) => (run ? readFileSync(run.logFile, "utf8").split("\n").slice(-30).join("\n") : "(not run)");
 
 /** Waits for a terminal phase, remembering whether progress arrived while the trainer was still running. */
@@ -66,7 +29,7 @@ async function finish(name: string): Promise<{ done: Obj; liveEpochs: number }> 
   const done = await waitFor(
     `${name} to finish`,
     () => {
-      const e = getExperiment(ns, name);
+      const e = getExperiment(env.ns, name);
       if (e.status?.phase === "Training") liveEpochs = Math.max(liveEpochs, e.status.epochs?.length ?? 0);
       return ["Succeeded", "Failed"].includes(e.status?.phase) ? e : undefined;
     },
@@ -78,12 +41,12 @@ async function finish(name: string): Promise<{ done: Obj; liveEpochs: number }> 
 describe("end to end: the real trainer behind the operator", () => {
   test("kubectl apply -f conf/experiments/quickstart.yaml ends Succeeded with real metrics, shown by kubectl get memex", async () => {
     // Applied as users apply it: only the namespace is chosen here (and the namespace places its pods).
-    await kubectlAsync(kubeconfig(), ["apply", "-f", "conf/experiments/quickstart.yaml", "-n", ns]);
+    await kubectlAsync(kubeconfig(), ["apply", "-f", "conf/experiments/quickstart.yaml", "-n", env.ns]);
     const { done, liveEpochs } = await finish("quickstart");
     const [pod, ...retries] = podsOf("quickstart");
     const run = runOf(pod?.metadata.name);
     expect(done.status.phase, `failure: ${JSON.stringify(done.status.failure)}\ntrainer log:\n${logTail(run)}`).toBe("Succeeded");
-    expect(runner!.errors).toEqual([]);
+    expect(env.runner.errors).toEqual([]);
 
     // The trainer really ran there, once, with the Job's command.
     expect(retries).toEqual([]);
@@ -118,7 +81,7 @@ describe("end to end: the real trainer behind the operator", () => {
     expect(JSON.parse(terminated.message).test.auroc).toBe(s.test.auroc);
     await waitFor("the pod finalizer released", () => !podsOf("quickstart")[0]?.metadata.finalizers?.includes("memeops.io/record-final-state"));
 
-    const table = kubectlOk(["get", "memex", "-n", ns]);
+    const table = kubectlOk(["get", "memex", "-n", env.ns]);
     const [header, row] = table.trim().split("\n");
     expect(header).toMatch(/^NAME\s+PHASE\s+MODEL\s+EXTRACTOR\s+EPOCH\s+VAL AUROC\s+TEST AUROC\s+AGE$/);
     const cells = row!.split(/\s{2,}/);
@@ -129,16 +92,16 @@ describe("end to end: the real trainer behind the operator", () => {
 
   test("an experiment deleted while its trainer trains: the process is stopped, pod and experiment are gone", async () => {
     const manifest = readFileSync("conf/experiments/quickstart.yaml", "utf8").replace(/name: quickstart/, "name: deleted-midway");
-    await kubectlAsync(kubeconfig(), ["apply", "-f", "-", "-n", ns], { input: manifest });
-    await waitFor("training progress", () => getExperiment(ns, "deleted-midway").status?.progress?.stage === "train", { timeoutMs: TRAINING_TIMEOUT_MS, intervalMs: 1000 });
+    await kubectlAsync(kubeconfig(), ["apply", "-f", "-", "-n", env.ns], { input: manifest });
+    await waitFor("training progress", () => getExperiment(env.ns, "deleted-midway").status?.progress?.stage === "train", { timeoutMs: TRAINING_TIMEOUT_MS, intervalMs: 1000 });
     const [pod] = podsOf("deleted-midway");
     const run = runOf(pod.metadata.name);
     expect(run?.exitCode).toBeUndefined();
-    await kubectlAsync(kubeconfig(), ["delete", "memex", "deleted-midway", "-n", ns, "--wait=false"]);
+    await kubectlAsync(kubeconfig(), ["delete", "memex", "deleted-midway", "-n", env.ns, "--wait=false"]);
     await waitFor("the trainer process to end", () => run!.exitCode !== undefined, { timeoutMs: 60_000 });
     expect(run!.killed).toBe(true);
-    await waitFor("pod and experiment gone", () => podsOf("deleted-midway").length === 0 && kubectlJson(["get", "memex", "-n", ns]).items.every((e: Obj) => e.metadata.name !== "deleted-midway"), { timeoutMs: 60_000 });
-    expect(runner!.errors).toEqual([]);
+    await waitFor("pod and experiment gone", () => podsOf("deleted-midway").length === 0 && kubectlJson(["get", "memex", "-n", env.ns]).items.every((e: Obj) => e.metadata.name !== "deleted-midway"), { timeoutMs: 60_000 });
+    expect(env.runner.errors).toEqual([]);
   });
 
   test("a dataset that is not there ends Failed with the trainer's exit code and message in status", async () => {
@@ -147,15 +110,15 @@ describe("end to end: the real trainer behind the operator", () => {
       .replace(/name: quickstart/, "name: missing-data")
       .replace(/source:\n(\s+)synthetic:\n(?:\1 .*\n)+/, `source:\n$1directory:\n$1  path: ${missing}\n`);
     expect(manifest).toContain(`path: ${missing}`);
-    await kubectlAsync(kubeconfig(), ["apply", "-f", "-", "-n", ns], { input: manifest });
+    await kubectlAsync(kubeconfig(), ["apply", "-f", "-", "-n", env.ns], { input: manifest });
     const { done } = await finish("missing-data");
     const [pod] = podsOf("missing-data");
     const run = runOf(pod?.metadata.name);
     expect(done.status.phase, `trainer log:\n${logTail(run)}`).toBe("Failed");
-    expect(runner!.errors).toEqual([]);
+    expect(env.runner.errors).toEqual([]);
 
     expect(run?.exitCode).toBeGreaterThan(0);
-    expect(run!.exitCode).not.toBe(128); // 128: the runner could not start it, not the trainer's failure
+    expect(run!.exitCode).not.toBe(128); // 128: the env.runner could not start it, not the trainer's failure
     const terminated = pod.status.containerStatuses[0].state.terminated;
     expect(terminated).toMatchObject({ exitCode: run!.exitCode, reason: "Error" });
     expect(terminated.message).toContain(missing);
@@ -164,6 +127,6 @@ describe("end to end: the real trainer behind the operator", () => {
     expect(done.status.failure.message).toContain(`container exit code ${run!.exitCode}`);
     expect(done.status.failure.message).toContain(missing);
     expect(condition(done, "Failed").status).toBe("True");
-    expect(kubectlOk(["get", "memex", "missing-data", "-n", ns, "--no-headers"])).toMatch(/^missing-data\s+Failed\s/);
+    expect(kubectlOk(["get", "memex", "missing-data", "-n", env.ns, "--no-headers"])).toMatch(/^missing-data\s+Failed\s/);
   });
 });

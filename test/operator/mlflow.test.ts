@@ -11,6 +11,7 @@ import { installMlflow, startServer, stopServer, type Started } from "../mlflow/
 import { installCrd } from "./crd.ts";
 import { apply, condition, experiment, getExperiment, phaseIs, startTestOperator, type Obj } from "./operator-harness.ts";
 import type { Manager, ManagerOptions } from "../../operator/manager.ts";
+import { sweepManifest } from "./sweep-driver.ts";
 
 const OWNER_TAG = "memeops.io/owner-uid";
 const GRACE_MS = 12_000;
@@ -170,6 +171,35 @@ describe("MLflow runs of experiments", () => {
     const ok = getExperiment(ns, "ok");
     expect(await runsOwnedBy(ok.metadata.uid)).toHaveLength(1);
     expect(jobsOf("again")).toHaveLength(1);
+  });
+
+  test("a sweep: a parent run, each trial's run its child (mlflow.parentRunId), ended with the sweep and its trials table", async () => {
+    const outcome = { "memeops.io/pod-labels": "memeops.io/test-outcome=succeeded", "memeops.io/pod-annotations": "memeops.io/test-outcome-after=2s" };
+    apply(sweepManifest(ns, "sw", { budget: { maxTrials: 2, parallelism: 2 } }, outcome));
+    const started = await waitFor("the sweep's run", () => {
+      const x = kubectlJson(["get", "memesweep", "sw", "-n", ns]);
+      return x.status?.mlflow?.runId ? x : undefined;
+    });
+    const parent: string = started.status.mlflow.runId;
+    expect(tag(await getRun(parent), "memeops.io/sweep")).toBe("sw");
+    for (const trial of ["sw-t0001", "sw-t0002"]) {
+      const e = await waitFor(`${trial} run`, () => {
+        const x = getExperiment(ns, trial);
+        return x.status?.mlflow?.runId ? x : undefined;
+      });
+      expect(e.metadata.annotations["memeops.io/mlflow-parent-run"]).toBe(parent);
+      expect(tag(await getRun(e.status.mlflow.runId), "mlflow.parentRunId")).toBe(parent);
+    }
+    // The trials record no val_auroc here (MetricsMissing): the sweep ends without a best trial, Failed.
+    const done = await waitFor("the sweep final", () => {
+      const x = kubectlJson(["get", "memesweep", "sw", "-n", ns]);
+      return x.status?.mlflow?.closed ? x : undefined;
+    }, { timeoutMs: 90_000 });
+    expect(done.status).toMatchObject({ phase: "Failed", counts: { metricsMissing: 2 } });
+    expect((await getRun(parent)).info.status).toBe("FAILED");
+    const csv = await (await fetch(`${mlflow!.uri}/get-artifact?path=trials.csv&run_uuid=${parent}`)).text();
+    expect(csv.split("\n")[0]).toBe("trial,index,phase,training.learningRate,val_auroc,epoch,reason");
+    expect(csv).toContain("sw-t0002,1,MetricsMissing,");
   });
 
   test("MLflow unreachable: TrackingReady=False/MlflowUnavailable without secrets, no Job until the grace period, then a Job without a run id", async () => {

@@ -2,7 +2,9 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { kubeconfig, kubectlJson, kubectlOk } from "../cluster/kubectl.ts";
+import { afterAll, beforeAll } from "vitest";
+import { createNamespace, deleteNamespace, kubeconfig, kubectlJson, kubectlOk } from "../cluster/kubectl.ts";
+import { installCrd } from "./crd.ts";
 import { startManager, type Manager, type ManagerOptions } from "../../operator/manager.ts";
 import { KubeClient } from "../../operator/kube/client.ts";
 import { fromKubeconfig } from "../../operator/kube/kubeconfig.ts";
@@ -40,6 +42,8 @@ export async function apiClient(): Promise<KubeClient> {
  * operator still watches the namespace, before stopping it, or the namespace stays Terminating for ever.
  */
 export async function deleteExperiments(ns: string, timeoutMs = 90_000): Promise<void> {
+  // Sweeps first: a live sweep would create its deleted trials again.
+  kubectlOk(["delete", "memesweep", "--all", "-n", ns, "--wait=false"]);
   kubectlOk(["delete", "memex", "--all", "-n", ns, "--wait=false"]);
   const deadline = Date.now() + timeoutMs;
   while (kubectlOk(["get", "memex", "-n", ns, "-o", "name"]).trim()) {
@@ -83,4 +87,25 @@ export function startTestOperator(ns: string[], extra: Partial<ManagerOptions> =
     log: jsonLogger({ debug: true, write: (l) => appendFileSync(logFile, l + "\n") }),
     ...extra,
   });
+}
+
+/**
+ * The set-up most operator test files share: the CRDs, a fresh namespace and an in-process operator watching it, made
+ * before the file's tests; afterwards the experiments are finalized while the operator still runs, then it stops and
+ * the namespace goes. Read `ns` and `op` inside tests and hooks (they are set once the file's beforeAll has run).
+ */
+export function operatorPerFile(prefix: string, extra: Partial<ManagerOptions> = {}): { ns: string; op: Manager } {
+  const env = { ns: "", op: undefined as unknown as Manager };
+  beforeAll(async () => {
+    installCrd();
+    env.ns = createNamespace(prefix);
+    env.op = await startTestOperator([env.ns], extra);
+  });
+  afterAll(async () => {
+    // The operator releases its finalizers before it stops, so the namespace can go.
+    if (env.ns && env.op) await deleteExperiments(env.ns);
+    await env.op?.stop();
+    if (env.ns) deleteNamespace(env.ns);
+  });
+  return env;
 }

@@ -12,6 +12,7 @@ import { apiClient, apply, deleteExperiments, experiment, phaseIs, trainerReport
 import { OperatorProcess, sample } from "./operator-process.ts";
 import { succeedPod } from "./fake-kubelet.ts";
 import { prometheusBinary } from "./prometheus.ts";
+import { driveSweep, final, sweepManifest } from "./sweep-driver.ts";
 import { paths } from "../../operator/kube/paths.ts";
 
 /** Metric prefixes the Node client library defines; their lint findings are listed, not failed on. */
@@ -66,6 +67,9 @@ describe("promtool", () => {
     await succeedPod(client, pod, JSON.stringify(result));
     await waitFor("good Succeeded", phaseIs(ns, "good", "Succeeded"), { timeoutMs: 90_000 });
     await waitFor("bad Failed", phaseIs(ns, "bad", "Failed"), { timeoutMs: 90_000 });
+    // A one-trial sweep whose trial reports an epoch and succeeds: the sweep's gauges.
+    apply(sweepManifest(ns, "sw", { budget: { maxTrials: 1 } }));
+    await driveSweep(client, ns, "sw", () => ({ epochs: [0.7], end: "succeeded" }), final("Succeeded"), () => `http://127.0.0.1:${op.ports.report}`);
 
     // The phase gauges are refreshed every 2 s.
     const text = await waitFor("the gauges refreshed", async () => {
@@ -88,7 +92,9 @@ describe("promtool", () => {
     expect(families.length).toBeGreaterThan(20);
     expect(sample(text, "memeops_experiment_test_auroc", { namespace: ns, name: "good" })).toBe(0.66);
     expect(sample(text, "memeops_experiment_val_auroc", { namespace: ns, name: "good" })).toBe(0.64);
-    expect(sample(text, "memeops_job_duration_seconds_count")).toBe(2);
+    expect(sample(text, "memeops_job_duration_seconds_count")).toBe(3);
+    expect(sample(text, "memeops_sweep_trials", { namespace: ns, sweep: "sw", phase: "Succeeded" })).toBe(1);
+    expect(sample(text, "memeops_sweep_best_value", { namespace: ns, sweep: "sw", metric: "val_auroc" })).toBe(0.7);
 
     const r = checkMetrics(text);
     const ours = r.lint.filter((l) => !THEIRS.test(l.metric));

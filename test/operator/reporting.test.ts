@@ -1,28 +1,14 @@
 // Trainer reporting against the real API server's TokenReview: a pod-bound token (audience memeops) of a trainer pod
 // may write progress and results; anything else is refused. Also: /metrics parses as Prometheus text.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createNamespace, deleteNamespace, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
-import { installCrd } from "./crd.ts";
-import { apply, condition, experiment, getExperiment, phaseIs, startTestOperator, trainerReporter, type Obj, deleteExperiments } from "./operator-harness.ts";
+import { describe, expect, test } from "vitest";
+import { kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
+import { apply, condition, experiment, getExperiment, phaseIs, operatorPerFile, trainerReporter, type Obj } from "./operator-harness.ts";
 import { sample } from "./operator-process.ts";
-import type { Manager } from "../../operator/manager.ts";
 import { Reporter } from "../../trainer-image/src/stages/reporter.ts";
 
-let ns = "";
-let op: Manager;
-beforeAll(async () => {
-  installCrd();
-  ns = createNamespace("memeops-report");
-  op = await startTestOperator([ns]);
-});
-afterAll(async () => {
-  // The operator releases its finalizers before it stops, so the namespace can go.
-  if (ns && op) await deleteExperiments(ns);
-  await op?.stop();
-  deleteNamespace(ns);
-});
+const env = operatorPerFile("memeops-report");
 
-const url = () => `http://127.0.0.1:${op.ports.report}`;
+const url = () => `http://127.0.0.1:${env.op.ports.report}`;
 const post = (token: string, body: unknown) =>
   fetch(`${url()}/v1/report`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
 
@@ -33,7 +19,7 @@ const result = {
   checkpointUri: "pvc://memeops/ckpt/best",
 };
 
-const scrape = async () => (await fetch(`http://127.0.0.1:${op.ports.metrics}/metrics`)).text();
+const scrape = async () => (await fetch(`http://127.0.0.1:${env.op.ports.metrics}/metrics`)).text();
 
 /**
  * A strict line grammar of the text format 0.0.4 (promtool is not installed on these machines), with no NaN value in
@@ -51,11 +37,11 @@ function expectExpositionText(text: string): void {
 
 describe("reporting", () => {
   test("a trainer pod's token writes progress and results; other tokens are refused", async () => {
-    apply(experiment(ns, "rep", { outcome: "succeeded", after: "8s" }));
-    const pod: Obj = await waitFor("pod running", () => kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=rep"]).items.find((p: Obj) => p.status.phase === "Running"));
-    const bound = kubectlOk(["create", "token", "default", "-n", ns, "--audience", "memeops", "--bound-object-kind", "Pod", "--bound-object-name", pod.metadata.name, "--bound-object-uid", pod.metadata.uid]).trim();
-    const unbound = kubectlOk(["create", "token", "default", "-n", ns, "--audience", "memeops"]).trim();
-    const wrongAudience = kubectlOk(["create", "token", "default", "-n", ns, "--bound-object-kind", "Pod", "--bound-object-name", pod.metadata.name, "--bound-object-uid", pod.metadata.uid]).trim();
+    apply(experiment(env.ns, "rep", { outcome: "succeeded", after: "8s" }));
+    const pod: Obj = await waitFor("pod running", () => kubectlJson(["get", "pods", "-n", env.ns, "-l", "memeops.io/experiment=rep"]).items.find((p: Obj) => p.status.phase === "Running"));
+    const bound = kubectlOk(["create", "token", "default", "-n", env.ns, "--audience", "memeops", "--bound-object-kind", "Pod", "--bound-object-name", pod.metadata.name, "--bound-object-uid", pod.metadata.uid]).trim();
+    const unbound = kubectlOk(["create", "token", "default", "-n", env.ns, "--audience", "memeops"]).trim();
+    const wrongAudience = kubectlOk(["create", "token", "default", "-n", env.ns, "--bound-object-kind", "Pod", "--bound-object-name", pod.metadata.name, "--bound-object-uid", pod.metadata.uid]).trim();
 
     expect((await post("", { kind: "progress", stage: "train" })).status).toBe(401);
     expect((await post(wrongAudience, { kind: "progress", stage: "train" })).status).toBe(401);
@@ -63,34 +49,34 @@ describe("reporting", () => {
     expect((await post(bound, { kind: "progress", stage: "nope" })).status).toBe(400);
 
     // the trainer's own client, as `memeops trainer` uses it
-    const tokenFile = `/tmp/memeops-report-token-${ns}`;
+    const tokenFile = `/tmp/memeops-report-token-${env.ns}`;
     (await import("node:fs")).writeFileSync(tokenFile, bound);
     const reporter = new Reporter({ url: url(), tokenFile });
     expect(await reporter.progress({ stage: "train", epoch: 1, totalEpochs: 3, epochMetrics: epoch(1, 0.62) })).toBe(true);
     expect(await reporter.progress({ stage: "train", epoch: 2, totalEpochs: 3, message: "step 40/100", epochMetrics: epoch(2, 0.68) })).toBe(true);
     // The report writes progress; the phase follows it at the next reconcile (which also emits the transition's Event).
-    const mid = await waitFor("Training", phaseIs(ns, "rep", "Training"), { timeoutMs: 20_000 });
+    const mid = await waitFor("Training", phaseIs(env.ns, "rep", "Training"), { timeoutMs: 20_000 });
     expect(mid.status.progress).toMatchObject({ stage: "train", epoch: 2, totalEpochs: 3, message: "step 40/100" });
     expect(mid.status.epochs.map((e: Obj) => e.epoch)).toEqual([1, 2]);
     expect(mid.status).toMatchObject({ bestEpoch: 2, bestValAuroc: 0.68 });
     expect(await reporter.result(result)).toBe(true);
 
-    const done = await waitFor("Succeeded", phaseIs(ns, "rep", "Succeeded"), { timeoutMs: 60_000 });
+    const done = await waitFor("Succeeded", phaseIs(env.ns, "rep", "Succeeded"), { timeoutMs: 60_000 });
     expect(done.status.test.confusionMatrix).toEqual(result.test.confusionMatrix);
     expect(done.status.checks[0]).toMatchObject({ name: "better_than_random", passed: true });
     expect(done.status.checkpointUri).toBe(result.checkpointUri);
     expect(condition(done, "Succeeded").status).toBe("True");
-    expect(kubectlOk(["get", "memex", "rep", "-n", ns, "--no-headers"])).toMatch(/Succeeded.*\s2\s+0\.68\s+0\.71/);
+    expect(kubectlOk(["get", "memex", "rep", "-n", env.ns, "--no-headers"])).toMatch(/Succeeded.*\s2\s+0\.68\s+0\.71/);
   });
 
   test("a dependent experiment waits for its dependency, then starts from its checkpoint", async () => {
-    apply(experiment(ns, "child", { outcome: "succeeded", spec: { mode: "evaluate", model: { name: "vilbert_hf", size: "tiny", initialWeights: { fromExperiment: "parent" } } } }));
+    apply(experiment(env.ns, "child", { outcome: "succeeded", spec: { mode: "evaluate", model: { name: "vilbert_hf", size: "tiny", initialWeights: { fromExperiment: "parent" } } } }));
     const waiting = await waitFor("WaitingForDependency", () => {
-      const e = kubectlJson(["get", "memex", "child", "-n", ns]);
+      const e = kubectlJson(["get", "memex", "child", "-n", env.ns]);
       return condition(e, "WaitingForDependency")?.status === "True" ? e : undefined;
     });
     expect(condition(waiting, "WaitingForDependency").reason).toBe("DependencyNotFound");
-    expect(kubectlJson(["get", "jobs", "-n", ns, "-l", "memeops.io/experiment=child"]).items).toEqual([]);
+    expect(kubectlJson(["get", "jobs", "-n", env.ns, "-l", "memeops.io/experiment=child"]).items).toEqual([]);
   });
 
   test("/metrics is valid Prometheus text with the controller and domain metrics", async () => {
@@ -100,14 +86,14 @@ describe("reporting", () => {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/memeops_epochs_completed_total 2/);
-    const health = await fetch(`http://127.0.0.1:${op.ports.health}/readyz`);
+    const health = await fetch(`http://127.0.0.1:${env.op.ports.health}/readyz`);
     expect(health.status).toBe(200);
   });
 
   test("a one-class validation split: epochs without AUROC keep their other metrics and reasons, never the best; no series for them", async () => {
     // the pod runs long enough for the reports below, even on a loaded machine (its token dies with it)
-    apply(experiment(ns, "oneclass", { outcome: "succeeded", after: "25s" }));
-    const pod: Obj = await waitFor("pod running", () => kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=oneclass"]).items.find((p: Obj) => p.status.phase === "Running"));
+    apply(experiment(env.ns, "oneclass", { outcome: "succeeded", after: "25s" }));
+    const pod: Obj = await waitFor("pod running", () => kubectlJson(["get", "pods", "-n", env.ns, "-l", "memeops.io/experiment=oneclass"]).items.find((p: Obj) => p.status.phase === "Running"));
     const reporter = trainerReporter(pod, url());
     const reportsBefore = sample(await scrape(), "memeops_epochs_completed_total") ?? 0;
     const valAurocWhy = "AUROC is undefined: the validation split holds one class only";
@@ -115,12 +101,12 @@ describe("reporting", () => {
     const epochs = [oneClass(1, 0.66), oneClass(2, 0.61)];
     for (const e of epochs) expect(await reporter.progress({ stage: "train", epoch: e.epoch, totalEpochs: 2, epochMetrics: e })).toBe(true);
 
-    const mid = getExperiment(ns, "oneclass");
+    const mid = getExperiment(env.ns, "oneclass");
     expect(mid.status.epochs).toEqual(epochs);
     expect(mid.status.bestEpoch).toBeUndefined();
     expect(mid.status.bestValAuroc).toBeUndefined();
     // The gauges come from the leader's next reconcile of the status.
-    const of = (metric?: string) => ({ namespace: ns, name: "oneclass", ...(metric && { metric }) });
+    const of = (metric?: string) => ({ namespace: env.ns, name: "oneclass", ...(metric && { metric }) });
     const midText = await waitFor("the epoch 2 gauge", async () => {
       const t = await scrape();
       return sample(t, "memeops_experiment_epoch", of()) === 2 ? t : undefined;
@@ -136,7 +122,7 @@ describe("reporting", () => {
     const testAurocWhy = "AUROC is undefined: the test split holds one class only";
     const { auroc: _, ...withoutAuroc } = result.test;
     expect(await reporter.result({ test: { ...withoutAuroc, undefinedBecause: { auroc: testAurocWhy } }, checkpointUri: result.checkpointUri })).toBe(true);
-    const done = await waitFor("Succeeded", phaseIs(ns, "oneclass", "Succeeded"), { timeoutMs: 60_000 });
+    const done = await waitFor("Succeeded", phaseIs(env.ns, "oneclass", "Succeeded"), { timeoutMs: 60_000 });
     expect(done.status.test).toEqual({ ...withoutAuroc, undefinedBecause: { auroc: testAurocWhy } });
     expect(done.status.epochs).toEqual(epochs);
     expect(done.status.bestEpoch).toBeUndefined();
@@ -153,6 +139,6 @@ describe("reporting", () => {
     expect(sample(endText, "memeops_experiment_val_auroc", of())).toBeUndefined();
     expect(sample(endText, "memeops_experiment_test_auroc", of())).toBeUndefined();
     // "rep" (earlier in this file) had AUROCs: its series are there, so absence above is about this experiment only
-    expect(sample(endText, "memeops_experiment_test_auroc", { namespace: ns, name: "rep" })).toBe(0.71);
+    expect(sample(endText, "memeops_experiment_test_auroc", { namespace: env.ns, name: "rep" })).toBe(0.71);
   });
 });

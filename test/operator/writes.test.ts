@@ -4,40 +4,27 @@
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createNamespace, deleteNamespace, kubectlJson, waitFor } from "../cluster/kubectl.ts";
-import { installCrd } from "./crd.ts";
-import { apply, deleteExperiments, experiment, phaseIs, startTestOperator, type Obj } from "./operator-harness.ts";
-import type { Manager } from "../../operator/manager.ts";
+import { describe, expect, test } from "vitest";
+import { kubectlJson, waitFor } from "../cluster/kubectl.ts";
+import { apply, experiment, phaseIs, operatorPerFile, type Obj } from "./operator-harness.ts";
 import { POD_FINALIZER } from "../../operator/builders/job.ts";
 
-let ns = "";
-let op: Manager;
-beforeAll(async () => {
-  installCrd();
-  ns = createNamespace("memeops-writes");
-  op = await startTestOperator([ns]);
-});
-afterAll(async () => {
-  if (ns && op) await deleteExperiments(ns);
-  await op?.stop();
-  deleteNamespace(ns);
-});
+const env = operatorPerFile("memeops-writes");
 
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const writes = (since: Map<string, number>) =>
   Object.fromEntries(
-    [...op.client.requestsByResource].filter(([k, n]) => WRITES.has(k.split(" ")[0]!) && n > (since.get(k) ?? 0)).map(([k, n]) => [k, n - (since.get(k) ?? 0)]),
+    [...env.op.client.requestsByResource].filter(([k, n]) => WRITES.has(k.split(" ")[0]!) && n > (since.get(k) ?? 0)).map(([k, n]) => [k, n - (since.get(k) ?? 0)]),
   );
 
-const conflicts = () => readFileSync(join(tmpdir(), `memeops-operator-${ns}.log`), "utf8").split("\n").filter((l) => l.includes("changed meanwhile"));
+const conflicts = () => readFileSync(join(tmpdir(), `memeops-operator-${env.ns}.log`), "utf8").split("\n").filter((l) => l.includes("changed meanwhile"));
 
 describe("writes per lifecycle", () => {
   test("a fresh experiment to Succeeded: at most 5 writes, none of them a conflict with the operator's own", async () => {
-    const before = new Map(op.client.requestsByResource);
-    apply(experiment(ns, "frugal", { outcome: "succeeded", after: "2s" }));
-    await waitFor("Succeeded", phaseIs(ns, "frugal", "Succeeded"), { timeoutMs: 60_000 });
-    const pods = () => kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=frugal"]).items as Obj[];
+    const before = new Map(env.op.client.requestsByResource);
+    apply(experiment(env.ns, "frugal", { outcome: "succeeded", after: "2s" }));
+    await waitFor("Succeeded", phaseIs(env.ns, "frugal", "Succeeded"), { timeoutMs: 60_000 });
+    const pods = () => kubectlJson(["get", "pods", "-n", env.ns, "-l", "memeops.io/experiment=frugal"]).items as Obj[];
     await waitFor("pod released", () => pods().length > 0 && pods().every((p) => !(p.metadata.finalizers ?? []).includes(POD_FINALIZER)));
     await new Promise((r) => setTimeout(r, 2_000)); // late reconciles (informer echoes of the last writes) write nothing
     const w = writes(before);
@@ -49,12 +36,12 @@ describe("writes per lifecycle", () => {
   });
 
   test("20 experiments at once (a busy API server, caches behind): at most 3 status writes each, no conflict with itself", async () => {
-    const before = new Map(op.client.requestsByResource);
+    const before = new Map(env.op.client.requestsByResource);
     const names = Array.from({ length: 20 }, (_, i) => `busy-${i}`);
-    apply(names.map((n) => experiment(ns, n, { outcome: "succeeded", after: "2s", spec: { resources: { gpus: 0, cpu: "10m", memory: "16Mi" } } })).join("\n---\n"));
-    const mine = () => (kubectlJson(["get", "memex", "-n", ns]).items as Obj[]).filter((e) => names.includes(e.metadata.name));
+    apply(names.map((n) => experiment(env.ns, n, { outcome: "succeeded", after: "2s", spec: { resources: { gpus: 0, cpu: "10m", memory: "16Mi" } } })).join("\n---\n"));
+    const mine = () => (kubectlJson(["get", "memex", "-n", env.ns]).items as Obj[]).filter((e) => names.includes(e.metadata.name));
     await waitFor("all Succeeded", () => mine().every((e) => e.status?.phase === "Succeeded"), { timeoutMs: 120_000 });
-    const pods = () => (kubectlJson(["get", "pods", "-n", ns]).items as Obj[]).filter((p) => names.includes(p.metadata.labels?.["memeops.io/experiment"]));
+    const pods = () => (kubectlJson(["get", "pods", "-n", env.ns]).items as Obj[]).filter((p) => names.includes(p.metadata.labels?.["memeops.io/experiment"]));
     await waitFor("pods released", () => pods().every((p) => !(p.metadata.finalizers ?? []).includes(POD_FINALIZER)));
     await new Promise((r) => setTimeout(r, 2_000));
     const w = writes(before);

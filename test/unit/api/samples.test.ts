@@ -37,6 +37,15 @@ describe("conf/experiments samples", () => {
   });
 });
 
+describe("conf/sweeps samples", () => {
+  it.each(readdirSync("conf/sweeps").filter((f) => f.endsWith(".yaml")))("%s is a valid MemeSweep", async (file) => {
+    const [doc, ...more] = await loadExperimentFiles([`conf/sweeps/${file}`]);
+    expect(more).toEqual([]);
+    expect(doc?.problems).toEqual([]);
+    expect(doc?.sweep?.kind).toBe("MemeSweep");
+  });
+});
+
 describe("defaults", () => {
   it("are the original project's settings (Facebook MMF baseline) for what a spec leaves out", async () => {
     const { spec } = await loadOneExperiment(`${dir}/train-facebook-frcnn.yaml`);

@@ -3,20 +3,20 @@
 import fc from "fast-check";
 
 /** Mostly one of the good values, now and then one of the bad ones. */
-const field = <T, U = T>(good: T[], bad: U[]): fc.Arbitrary<T | U> =>
+export const field = <T, U = T>(good: T[], bad: U[]): fc.Arbitrary<T | U> =>
   fc.oneof(
     { arbitrary: fc.constantFrom(...good) as fc.Arbitrary<T | U>, weight: 40 },
     { arbitrary: fc.constantFrom(...bad) as fc.Arbitrary<T | U>, weight: 1 },
   );
 /** An object whose keys are each present or absent. */
-const someOf = (fields: Record<string, fc.Arbitrary<unknown>>) => fc.record(fields, { requiredKeys: [] });
-const withUnknown = (arb: fc.Arbitrary<Record<string, unknown>>) =>
+export const someOf = (fields: Record<string, fc.Arbitrary<unknown>>) => fc.record(fields, { requiredKeys: [] });
+export const withUnknown = (arb: fc.Arbitrary<Record<string, unknown>>) =>
   fc.tuple(arb, rarely({ colour: "red" })).map(([o, extra]) => ({ ...o, ...extra }));
 /** An occasional extra: usually an empty object to spread. */
 const rarely = (extra: Record<string, unknown>) =>
   fc.oneof({ arbitrary: fc.constant({}), weight: 60 }, { arbitrary: fc.constant(extra), weight: 1 });
 /** Usually exactly one of the variants, sometimes none or two. */
-const oneOfKeys = (variants: Record<string, fc.Arbitrary<unknown>>) =>
+export const oneOfKeys = (variants: Record<string, fc.Arbitrary<unknown>>) =>
   fc.oneof(
     { arbitrary: fc.oneof(...Object.entries(variants).map(([k, a]) => a.map((v) => ({ [k]: v })))), weight: 30 },
     { arbitrary: someOf(variants), weight: 1 },

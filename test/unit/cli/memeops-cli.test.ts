@@ -57,10 +57,11 @@ describe("memeops", () => {
     expect(memeops("validate").code).toBe(2);
   });
 
-  it("crd prints the committed CRD", () => {
-    const r = memeops("crd");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe(readFileSync("crds/memeexperiment.yaml", "utf8"));
+  it("crd prints the committed CRDs: both kinds, or the one --kind names", () => {
+    const [experiment, sweep] = ["memeexperiment", "memesweep"].map((k) => readFileSync(`crds/${k}.yaml`, "utf8"));
+    expect(memeops("crd")).toMatchObject({ code: 0, stdout: `${experiment}---\n${sweep}` });
+    expect(memeops("crd", "--kind", "memesweep")).toMatchObject({ code: 0, stdout: sweep });
+    expect(memeops("crd", "--kind", "nope").code).toBe(2);
   });
 
   it.each(["validate", "crd", "run", "data", "operator", "trainer"])("%s --help", (name) => {

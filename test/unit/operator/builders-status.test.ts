@@ -5,6 +5,7 @@ import { buildJob, POD_FINALIZER } from "../../../operator/builders/job.ts";
 import { childName } from "../../../operator/builders/names.ts";
 import { jobUnitsFor } from "../../../operator/builders/job-units.ts";
 import { computeStatus, transitionEvents, type Observation } from "../../../operator/status/compute.ts";
+import { PRUNE_ANNOTATION, readPruneAnnotation } from "../../../api/contract/prune.ts";
 import { setConditions } from "../../../operator/status/conditions.ts";
 import { applyReport, parseTerminationMessage, terminationMessage } from "../../../api/contract/reports.ts";
 import type { JobObject, PodObject } from "../../../operator/kube/types.ts";
@@ -149,6 +150,19 @@ describe("status", () => {
     expect(computeStatus(observe({ suspend: true })).phase).toBe("Suspended");
     const bad = computeStatus(observe({ invalid: [{ path: "metadata.name", message: "too long" }], units: [] }));
     expect(bad.conditions?.find((c) => c.type === "InvalidSpec")).toMatchObject({ status: "True", message: "metadata.name: too long" });
+  });
+
+  it("a sweep's prune decision ends the trial Pruned with the numbers, whatever its Job does; a malformed one is ignored", () => {
+    const record = { rule: "median" as const, epoch: 3, value: 0.61, threshold: 0.7, compared: 4, message: "below the median" };
+    const s = computeStatus(observe({ status: { progress: { stage: "train", epoch: 3 } }, prune: record }));
+    expect(s).toMatchObject({ phase: "Pruned", completionTime: "2026-01-01T00:01:00Z", pruned: { rule: "median", epoch: 3, value: 0.61, threshold: 0.7, compared: 4 } });
+    expect(s.conditions?.find((c) => c.type === "Pruned")).toMatchObject({ status: "True", reason: "MedianRule", message: "below the median" });
+    expect(computeStatus(observe({ prune: { ...record, rule: "stopped", value: null, threshold: null } })).pruned).toEqual({ rule: "stopped", epoch: 3, compared: 4, message: "below the median" });
+    // terminal: kept as it is afterwards
+    expect(computeStatus(observe({ status: s, units: [] }))).toEqual(s);
+    expect(readPruneAnnotation({ [PRUNE_ANNOTATION]: JSON.stringify(record) })).toEqual(record);
+    expect(readPruneAnnotation({ [PRUNE_ANNOTATION]: "{not json" })).toBeUndefined();
+    expect(readPruneAnnotation({ [PRUNE_ANNOTATION]: JSON.stringify({ ...record, rule: "vibes" }) })).toBeUndefined();
   });
 
   it("lastTransitionTime changes only when the status does", () => {

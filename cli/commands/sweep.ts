@@ -1,0 +1,65 @@
+// `memeops sweep run FILE`: a MemeSweep on this machine, with no cluster: trials as `memeops run` processes.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
+import { formatTable, toCsv } from "../sweep/report.ts";
+import { runSweep } from "../sweep/runner.ts";
+import { loadOneSweep } from "../../api/load.ts";
+
+const help = `Usage: memeops sweep run FILE [--parallel N] [--out DIR] [--storage DIR] [--tracking-uri URI]
+
+Run the MemeSweep in FILE here: each trial is the trial template with the parameters the search algorithm chose
+(grid, random or tpe), run as a \`memeops run\` child process, one at a time or N at a time (--parallel, default
+spec.budget.parallelism). After every epoch a trial reports, spec.earlyStopping (median or asha) judges its
+objective against the other trials' at that epoch; a pruned trial is stopped (SIGTERM: its MLflow run ends KILLED).
+New trials start until spec.budget.maxTrials, the grid's last point, spec.objective.goal, or more than
+spec.budget.maxFailedTrials failures; then the running ones finish. spec.budget.maxDuration and spec.suspend are
+the operator's: not applied here (Ctrl-C stops the sweep and its trials).
+Writes under DIR (default .memeops/sweeps/NAME): sweep.json (the trials' parameters, written before each starts,
+phase, value, epoch, per-epoch objective; the best trial), trials.csv (one row per trial: parameters, value),
+and trials/NAME/ per trial: experiment.yaml, run.log (its output) and run/ (its memeops run output).
+Prints a line per trial event and a table at the end (the best trial marked *).
+Exit 0 when the sweep succeeds (a trial succeeded and no more than maxFailedTrials failed); 1 otherwise; 2 on usage errors.
+  --storage       downloads, generated data and caches shared by the trials (default .memeops/storage)
+  --tracking-uri  passed to every trial's memeops run (default: theirs)`;
+
+export const sweepCommand: Command = {
+  name: "sweep",
+  summary: "run a hyperparameter sweep on this machine, without a cluster",
+  help,
+  async run(args) {
+    if (wantsHelp(args)) return (console.log(help), 0);
+    const [sub, ...rest] = args;
+    if (sub !== "run") throw new UsageError(sub ? `unknown subcommand '${sub}' (expected: run)` : "expected a subcommand: run");
+    const { values, positionals } = parseFlags(rest, {
+      parallel: { type: "string" },
+      out: { type: "string" },
+      storage: { type: "string" },
+      "tracking-uri": { type: "string" },
+    });
+    if (positionals.length !== 1) throw new UsageError("expected exactly one FILE");
+    const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
+    if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1)) throw new UsageError(`--parallel: '${values.parallel}' is not an integer >= 1`);
+    const sweep = await loadOneSweep(positionals[0]!);
+    const out = values.out ?? `.memeops/sweeps/${sweep.metadata.name}`;
+    const abort = new AbortController();
+    const onSigint = () => abort.abort();
+    process.once("SIGINT", onSigint);
+    try {
+      const result = await runSweep(sweep, {
+        out,
+        storage: values.storage ?? ".memeops/storage",
+        parallel,
+        trackingUri: values["tracking-uri"],
+        log: (line) => console.log(line),
+        signal: abort.signal,
+      });
+      writeFileSync(join(out, "trials.csv"), toCsv(result));
+      console.log(formatTable(result));
+      console.log(`results: ${join(out, "sweep.json")}, ${join(out, "trials.csv")}`);
+      return result.phase === "Succeeded" ? 0 : 1;
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
+  },
+};
