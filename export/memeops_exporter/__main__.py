@@ -1,6 +1,6 @@
 """python -m memeops_exporter export NAME... --out DIR [--test-random-weights SEED [--reduced]] [--reference-images DIR]
 
-Writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json per model. With --test-random-weights the weights are
+Writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json per model (blip: a directory of files, each with its manifest). With --test-random-weights the weights are
 seeded random (the manifest says testOnly and the trainer refuses the file outside tests); with --reference-images
 the module's own outputs on those images are written beside it (reference.py). Exit 3 when real weights are not
 reachable here, naming what is needed."""
@@ -51,6 +51,10 @@ def main(argv: list[str]) -> int:
     for name in args.names:
         entry = known[name]
         try:
+            if entry.export is not None:
+                for result in entry.export(args.out, args.test_random_weights, args.reduced, args.reference_images):
+                    print(json.dumps(result), flush=True)
+                continue
             built = entry.build(args.test_random_weights, args.reduced)
         except MissingSource as e:
             missing.append(str(e))

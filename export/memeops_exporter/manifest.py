@@ -36,6 +36,7 @@ def exporter_versions() -> dict:
     import onnx
     import torch
     import torchvision
+    import transformers
 
     return {
         "memeopsExporter": __version__,
@@ -43,6 +44,7 @@ def exporter_versions() -> dict:
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,
         "onnx": onnx.__version__,
+        "transformers": transformers.__version__,
     }
 
 
