@@ -18,8 +18,8 @@ generate, which the TypeScript captioner must reproduce token for token.
 Reference preprocessing: BlipImageProcessorPil (PIL bicubic to 384x384, CLIP mean/std), the PIL backend of
 BlipImageProcessor, as the original BLIP resizes (torchvision's Resize on PIL images). transformers 5 picks the
 torchvision backend by default, which resizes a uint8 tensor in float without clamping between the two passes:
-its bytes differ from PIL's (by 1 level on ~0.1% of pixels, by up to 15 levels at the hard edges of meme text); the
-reference records its tokens too."""
+on the test images its bytes differ from PIL's by 1 level on 0.06-16% of the values and by up to 15 at the edges of
+meme text; the reference records the tokens it gives too."""
 
 import hashlib
 import json
