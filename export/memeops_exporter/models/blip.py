@@ -165,7 +165,7 @@ def _placeholder_vocab(path: Path) -> None:
     path.write_text("".join(f"{special.get(i, f'w{i}')}\n" for i in range(30522)))
 
 
-def _real(out: Path):
+def _real():
     from transformers import BlipForConditionalGeneration
 
     where = os.environ.get("MEMEOPS_BLIP_SOURCE", REPOSITORY)
@@ -182,9 +182,9 @@ def _real(out: Path):
     weights = Path(local) / "model.safetensors"
     if not weights.is_file() or not (Path(local) / "vocab.txt").is_file():
         raise MissingSource(f"blip: {local} lacks model.safetensors or vocab.txt")
-    shutil.copyfile(Path(local) / "vocab.txt", out / FILES["vocab"])
     uri = f"hf://{REPOSITORY}" if where == REPOSITORY else f"file://{os.path.abspath(where)} (a copy of hf://{REPOSITORY})"
-    return model, Source(uri=uri, sha256=sha256_file(weights), description="BLIP base captioning (Salesforce), COCO finetuned")
+    source = Source(uri=uri, sha256=sha256_file(weights), description="BLIP base captioning (Salesforce), COCO finetuned")
+    return model, source, lambda path: shutil.copyfile(Path(local) / "vocab.txt", path)
 
 
 def _randomise(model, generator: torch.Generator) -> None:
@@ -203,24 +203,24 @@ def _randomise(model, generator: torch.Generator) -> None:
         model.text_decoder.cls.predictions.bias[SEP] = SEP_BIAS
 
 
-def _seeded(seed: int, reduced: bool, out: Path):
+def _seeded(seed: int, reduced: bool):
     from transformers import BlipConfig, BlipForConditionalGeneration
 
     text = TEXT_REDUCED if reduced else TEXT
     model = BlipForConditionalGeneration(BlipConfig(vision_config=VISION_REDUCED if reduced else {}, text_config=text))
     _randomise(model, torch.Generator().manual_seed(seed))
-    _placeholder_vocab(out / FILES["vocab"])
-    return model
+    return model, None, _placeholder_vocab
 
 
 def export(out_root: Path, seed: int | None, reduced: bool, reference_images: Path | None) -> list[dict]:
     if seed is None and reduced:
         raise ValueError("blip: the reduced variant exists only with seeded random weights")
+    start = time.perf_counter()
+    model, source, write_vocab = _real() if seed is None else _seeded(seed, reduced)
+    model.eval()
     out = out_root / DIR_NAME
     out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    model, source = _real(out) if seed is None else (_seeded(seed, reduced, out), None)
-    model.eval()
+    write_vocab(out / FILES["vocab"])
     build_seconds = time.perf_counter() - start
     seconds = _export_graphs(model, out)
     text, vision = model.config.text_config, model.config.vision_config
