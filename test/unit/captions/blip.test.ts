@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { datasetSpec } from "../../../api/v1alpha1/spec.ts";
 import { BLIP_IMAGE_SIZE, BLIP_RESIZE, openBlipCaptioner, type Captioner } from "../../../trainer-image/src/captions/blip-captioner.ts";
 import { CaptionCache } from "../../../trainer-image/src/captions/caption-cache.ts";
@@ -32,13 +32,10 @@ const tmp = mkdtempSync(join(tmpdir(), "memeops-blip-"));
 const captionsSpec = (captions: object) => datasetSpec.parse({ source: { synthetic: {} }, captions }).captions;
 const sources = (allowTestOnly: boolean) => ({ cacheDir: join(tmp, "cache"), allowTestOnly });
 
-let images: DecodedImage[];
-let expectedCaptions: string[];
-beforeAll(async () => {
-  images = await Promise.all(reference.images.map(async (r) => (await decodeImageFile(join(TEST_IMAGES_DIR, r.file))).image));
-  const vocab = await loadWordPieceDecoder(files.vocabPath);
-  expectedCaptions = reference.images.map((r) => vocab.decode(r.tokens));
-});
+// At collection, not in a hook: no hook timeout to meet on a loaded machine.
+const images: DecodedImage[] = await Promise.all(reference.images.map(async (r) => (await decodeImageFile(join(TEST_IMAGES_DIR, r.file))).image));
+const vocab = await loadWordPieceDecoder(files.vocabPath);
+const expectedCaptions = reference.images.map((r) => vocab.decode(r.tokens));
 
 describe("BLIP captioner = transformers' greedy generate (exported, reduced, seeded weights)", () => {
   it("has a reference that could catch a wrong caption", () => {
