@@ -7,7 +7,7 @@
 // ids are transformers' (reference.json), then captions/s: through the captioner (memeops: resizing, vision, cross
 // K/V once, one token per step through the cache), through bare onnxruntime sessions fed pre-made pixels with the
 // cache, and without it (each step the whole prefix, no past, and the image's cross-attention keys and values
-// computed again, as a decoder exported without a cache does), with the ratios.
+// computed again, as a decoder exported without a cache does), with the ratios; the three take turns in each round.
 // A test-only export (seeded random weights, where the hub is unreachable) is accepted here: it has the real
 // files' architecture and cost, which is what this measures.
 import { readFileSync, statSync } from "node:fs";
@@ -49,15 +49,7 @@ console.log(JSON.stringify({ allIdentical: reference.images.every((r, k) => JSON
 
 // Speed on BATCH meme-sized images (the 2000 px one left out: prepare shrinks it first), ROUNDS times.
 const batchImages = Array.from({ length: BATCH }, (_, i) => images.filter((d) => Math.max(d.width, d.height) < 1000)[i % 6]!);
-const seconds = async (run: () => Promise<unknown>) => {
-  const start = performance.now();
-  for (let r = 0; r < ROUNDS; r++) await run();
-  return (performance.now() - start) / 1000;
-};
 await captioner.captionTokens(batchImages.slice(0, 1)); // warm-up
-let memeopsTokens: number[][] = [];
-const memeops = await seconds(async () => (memeopsTokens = await captioner.captionTokens(batchImages)));
-await captioner.close();
 
 const session = (name: string) => ort.InferenceSession.create(join(dir, name), sessionOptions());
 const [vision, cross, decoder] = await Promise.all([session(names[0]!), session(names[1]!), session(names[2]!)]);
@@ -99,10 +91,23 @@ async function rawCaptions(cached: boolean): Promise<number[][]> {
 }
 
 await rawCaptions(true); // warm-up
+// The three take turns within each round, so that a change in the machine's load falls on all of them.
+const seconds = async (run: () => Promise<number[][]>) => {
+  const start = performance.now();
+  return { tokens: await run(), seconds: (performance.now() - start) / 1000 };
+};
+let [memeops, raw, uncached] = [0, 0, 0];
+let memeopsTokens: number[][] = [];
 let rawTokens: number[][] = [];
-const raw = await seconds(async () => (rawTokens = await rawCaptions(true)));
 let uncachedTokens: number[][] = [];
-const uncached = await seconds(async () => (uncachedTokens = await rawCaptions(false)));
+for (let r = 0; r < ROUNDS; r++) {
+  const m = await seconds(() => captioner.captionTokens(batchImages));
+  const c = await seconds(() => rawCaptions(true));
+  const u = await seconds(() => rawCaptions(false));
+  [memeops, raw, uncached] = [memeops + m.seconds, raw + c.seconds, uncached + u.seconds];
+  [memeopsTokens, rawTokens, uncachedTokens] = [m.tokens, c.tokens, u.tokens];
+}
+await captioner.close();
 const perSecond = (s: number) => +((ROUNDS * BATCH) / s).toFixed(3);
 console.log(
   JSON.stringify({
