@@ -1,9 +1,10 @@
 """python -m memeops_exporter export NAME... --out DIR [--test-random-weights SEED [--reduced]] [--reference-images DIR]
 
-Writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json per model (blip: a directory of files, each with its manifest). With --test-random-weights the weights are
-seeded random (the manifest says testOnly and the trainer refuses the file outside tests); with --reference-images
-the module's own outputs on those images are written beside it (reference.py). Exit 3 when real weights are not
-reachable here, naming what is needed."""
+Writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json per model (blip: a directory of files, each with its
+manifest). With --test-random-weights the weights are seeded random (the manifest says testOnly and the trainer
+refuses the file outside tests); with --reference-images the module's own outputs on those images are written beside
+it (reference.py; blip: transformers' generate). Exit 3 when real weights are not reachable here, naming what is
+needed."""
 
 import argparse
 import json
