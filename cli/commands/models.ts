@@ -16,8 +16,10 @@ const help = `Usage:
   memeops models list [--python PATH]
 
 export writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json for each NAME, from the real architecture and
-weights (export/README.md lists the models, their files and sources). Point the trainer at DIR with
-MEMEOPS_MODEL_DIR (or spec.features.model); the manifest is checked when the file is opened.
+weights (export/README.md lists the models, their files and sources); blip writes the directory
+DIR/blip_captioning_base/ (three graphs, vocab.txt, their manifests). Point the trainer at DIR with
+MEMEOPS_MODEL_DIR (or spec.features.model, spec.dataset.captions.model for blip); the manifests are checked when
+the files are opened.
 When a model's weights cannot be reached from here, it says so, names the file it needs and where to put it,
 and exits 1 (the other models are still exported).
 
@@ -42,7 +44,7 @@ function runExporter(python: string, args: string[]): Promise<number> {
 
 export const modelsCommand: Command = {
   name: "models",
-  summary: "export the feature extractors' model files (ONNX + manifest) from the real architectures",
+  summary: "export the feature extractors' and the captioner's model files (ONNX + manifest) from the real architectures",
   help,
   async run(args) {
     if (wantsHelp(args)) return (console.log(this.help), 0);

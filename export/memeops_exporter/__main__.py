@@ -1,10 +1,11 @@
 """python -m memeops_exporter export NAME... --out DIR [--skip-valid] [--test-random-weights SEED [--reduced]] [--reference-images DIR]
 
-Writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json per model. With --test-random-weights the weights are
-seeded random (the manifest says testOnly and the trainer refuses the file outside tests); with --skip-valid a model
-whose real export is already in DIR, whole (manifest.check_existing), is left as it is; with --reference-images
-the module's own outputs on those images are written beside it (reference.py). Exit 3 when real weights are not
-reachable here, naming what is needed."""
+Writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json per model (blip: a directory of files, each with its
+manifest). With --test-random-weights the weights are seeded random (the manifest says testOnly and the trainer
+refuses the file outside tests); with --skip-valid a model whose real export is already in DIR, whole
+(manifest.check_existing), is left as it is; with --reference-images the module's own outputs on those images are
+written beside it (reference.py; blip: transformers' generate). Exit 3 when real weights are not reachable here,
+naming what is needed."""
 
 import argparse
 import json
@@ -56,12 +57,16 @@ def main(argv: list[str]) -> int:
         entry = known[name]
         if args.skip_valid:
             # checked before building: a model already there needs neither its weights' host nor the CPU time
-            problem = check_existing(args.out / entry.file_name, name)
+            problem = next((p for f in entry.output_files() if (p := check_existing(args.out / f, name))), None)
             if problem is None:
                 print(json.dumps({"model": name, "file": str(args.out / entry.file_name), "skipped": "a valid export is already there"}), flush=True)
                 continue
             print(f"exporting {name}: {problem}", file=sys.stderr, flush=True)
         try:
+            if entry.export is not None:
+                for result in entry.export(args.out, args.test_random_weights, args.reduced, args.reference_images):
+                    print(json.dumps(result), flush=True)
+                continue
             built = entry.build(args.test_random_weights, args.reduced)
         except MissingSource as e:
             missing.append(str(e))

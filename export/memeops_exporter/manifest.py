@@ -61,6 +61,7 @@ def exporter_versions() -> dict:
     import onnx
     import torch
     import torchvision
+    import transformers
 
     return {
         "memeopsExporter": __version__,
@@ -68,6 +69,7 @@ def exporter_versions() -> dict:
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,
         "onnx": onnx.__version__,
+        "transformers": transformers.__version__,
     }
 
 

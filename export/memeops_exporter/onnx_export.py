@@ -10,17 +10,31 @@ OPSET = 18
 
 
 def export_onnx(module: torch.nn.Module, input_name: str, output_name: str, input_shape: tuple[int, ...], out: Path) -> float:
-    """Returns the export's wall time in seconds."""
+    """A one-input, one-output image model. Returns the export's wall time in seconds."""
+    return export_graph(
+        module,
+        (torch.zeros((2, *input_shape)),),
+        [input_name],
+        [output_name],
+        {input_name: {0: "N"}, output_name: {0: "N"}},
+        out,
+    )
+
+
+def export_graph(module: torch.nn.Module, args: tuple, input_names: list[str], output_names: list[str], dynamic_axes: dict | None, out: Path, dynamic_shapes: tuple | None = None) -> float:
+    """Any module with named inputs and outputs, dynamic by name (dynamic_axes) or, for a forward(*args) the exporter
+    cannot map names onto, by position (dynamic_shapes: torch.export's per-argument {axis: Dim}).
+    Returns the export's wall time in seconds."""
     start = time.perf_counter()
-    dummy = torch.zeros((2, *input_shape))
     with torch.no_grad():
         torch.onnx.export(
             module,
-            (dummy,),
+            args,
             str(out),
-            input_names=[input_name],
-            output_names=[output_name],
-            dynamic_axes={input_name: {0: "N"}, output_name: {0: "N"}},
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes=dynamic_axes,
+            dynamic_shapes=dynamic_shapes,
             opset_version=OPSET,
             external_data=False,
         )

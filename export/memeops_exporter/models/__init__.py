@@ -1,6 +1,7 @@
 """Model entries by name. Adding one: a module here with an ENTRY, and one line in ENTRIES."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -33,11 +34,19 @@ class Entry:
     name: str
     file_name: str
     # real weights when seed is None, else seeded random weights (reduced: smaller width/depth for committed tests)
-    build: Callable[[int | None, bool], Built]
+    build: Callable[[int | None, bool], Built] | None
     needs: list[str] = field(default_factory=list)
+    # A model of several files (BLIP: graphs and a vocabulary) writes them itself instead of `build`:
+    # (out, seed, reduced, reference images) -> one result line per file.
+    export: Callable[[Path, int | None, bool, Path | None], list[dict]] | None = None
+    # The files (relative to the output directory) each with a manifest that make the export whole; default file_name.
+    files: tuple[str, ...] = ()
+
+    def output_files(self) -> tuple[str, ...]:
+        return self.files or (self.file_name,)
 
 
 def entries() -> dict[str, Entry]:
-    from . import clip, efficientnet, resnet
+    from . import blip, clip, efficientnet, resnet
 
-    return {e.name: e for e in [efficientnet.ENTRY, resnet.ENTRY, clip.ENTRY]}
+    return {e.name: e for e in [efficientnet.ENTRY, resnet.ENTRY, clip.ENTRY, blip.ENTRY]}

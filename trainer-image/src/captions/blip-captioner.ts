@@ -1,14 +1,15 @@
-// BLIP base image captioning on onnxruntime: a vision encoder and a text decoder exported separately.
-//   vision_model.onnx  pixel_values [N, 3, 384, 384] (CLIP mean/std) -> image_embeds [N, 577, 768]
-//   text_decoder.onnx  input_ids [N, T] int64, attention_mask [N, T] int64, encoder_hidden_states [N, 577, 768]
-//                      -> logits [N, T, 30524]
-// Decoding is greedy from [DEC] (30522) to [SEP] (102), as BlipForConditionalGeneration.generate without a prompt.
+// BLIP base image captioning on onnxruntime, from the files export/ writes (export/memeops_exporter/models/blip.py):
+//   vision_model.onnx  pixel_values [N, 3, 384, 384] (PIL bicubic, CLIP mean/std) -> image_embeds [N, 577, 768]
+//   text_decoder_cross_kv.onnx and text_decoder.onnx: the text decoder with its KV cache (cached-text-decoder.ts)
+// Decoding is greedy from [DEC] (30522) to [SEP] (102), one token per step, as BlipForConditionalGeneration.generate
+// without a prompt (num_beams=1, do_sample=False).
 import { sha256File } from "../models-io/file-hash.ts";
 import type { DecodedImage } from "../features/extractor.ts";
 import { resizeSquare } from "../features/image/resize.ts";
 import { CLIP, imageBatch } from "../features/image/to-tensor.ts";
 import { fixedBatchOf, inFixedBatches } from "../features/onnx/fixed-batch.ts";
 import { OnnxModel, ort } from "../features/onnx/onnx-model.ts";
+import { CachedTextDecoder } from "./cached-text-decoder.ts";
 import { greedyDecode } from "./greedy-decode.ts";
 import { loadWordPieceDecoder } from "./wordpiece-decoder.ts";
 
@@ -21,6 +22,7 @@ export interface Captioner {
 
 export interface BlipFiles {
   visionModelPath: string;
+  crossKvModelPath: string;
   decoderModelPath: string;
   /** vocab.txt or tokenizer.json. */
   vocabPath: string;
@@ -30,53 +32,46 @@ export interface BlipOptions {
   maxTokens: number;
 }
 
-const IMAGE_SIZE = 384;
+export const BLIP_IMAGE_SIZE = 384;
+/** BlipImageProcessorPil's resize: PIL bicubic to 384x384 (what the original BLIP's torchvision Resize does on PIL images). */
+export const BLIP_RESIZE = "pil-bicubic";
 const TOKENS = { bos: 30522, eos: 102, pad: 0 };
 
-export async function openBlipCaptioner(files: BlipFiles, options: BlipOptions): Promise<Captioner> {
+/** The captioner's token ids per image (what transformers' generate returns after [DEC], up to [SEP]). */
+export interface BlipTokenCaptioner extends Captioner {
+  captionTokens(images: DecodedImage[]): Promise<number[][]>;
+}
+
+export async function openBlipCaptioner(files: BlipFiles, options: BlipOptions): Promise<BlipTokenCaptioner> {
   const vision = await OnnxModel.open(files.visionModelPath, {
     inputs: { pixels: ["pixel_values"] },
     outputs: { embeds: ["image_embeds", "last_hidden_state"] },
   });
-  const decoder = await OnnxModel.open(files.decoderModelPath, {
-    inputs: { ids: ["input_ids"], mask: ["attention_mask"], encoder: ["encoder_hidden_states"] },
-    outputs: { logits: ["logits"] },
-  }).catch(async (error: unknown) => {
+  const decoder = await CachedTextDecoder.open(files.crossKvModelPath, files.decoderModelPath).catch(async (error: unknown) => {
     await vision.close();
     throw error;
   });
   const close = () => Promise.all([vision.close(), decoder.close()]).then(() => {});
-  const [vocab, visionSha, decoderSha, vocabSha] = await Promise.all([
-    loadWordPieceDecoder(files.vocabPath),
-    ...[files.visionModelPath, files.decoderModelPath, files.vocabPath].map((p) => sha256File(p)),
-  ] as const).catch(async (error: unknown) => {
-    await close();
-    throw error;
-  });
+  const paths = [files.visionModelPath, files.crossKvModelPath, files.decoderModelPath, files.vocabPath];
+  const [vocab, ...hashes] = await Promise.all([loadWordPieceDecoder(files.vocabPath), ...paths.map((p) => sha256File(p))] as const).catch(
+    async (error: unknown) => {
+      await close();
+      throw error;
+    },
+  );
 
-  const captionChunk = async (images: DecodedImage[]): Promise<string[]> => {
+  const tokensOf = async (images: DecodedImage[]): Promise<number[][]> => {
     const batch = images.length;
-    const { data: pixels } = await imageBatch(images, IMAGE_SIZE, resizeSquare, "cubic", CLIP);
-    const { embeds } = await vision.run({ pixels: new ort.Tensor("float32", pixels, [batch, 3, IMAGE_SIZE, IMAGE_SIZE]) });
-    const tokens = await greedyDecode({
-      batch,
-      maxTokens: options.maxTokens,
-      ...TOKENS,
-      async step(ids, length) {
-        const { logits } = await decoder.run({
-          ids: new ort.Tensor("int64", ids, [batch, length]),
-          mask: new ort.Tensor("int64", new BigInt64Array(batch * length).fill(1n), [batch, length]),
-          encoder: embeds!,
-        });
-        return { logits: logits!.data as Float32Array, vocab: logits!.dims[2]! };
-      },
-    });
-    return tokens.map((ids) => vocab.decode(ids));
+    const { data: pixels } = await imageBatch(images, BLIP_IMAGE_SIZE, resizeSquare, BLIP_RESIZE, CLIP);
+    const { embeds } = await vision.run({ pixels: new ort.Tensor("float32", pixels, [batch, 3, BLIP_IMAGE_SIZE, BLIP_IMAGE_SIZE]) });
+    return greedyDecode({ batch, maxTokens: options.maxTokens, ...TOKENS, next: await decoder.start(embeds!) });
   };
+  const captionTokens = (images: DecodedImage[]) => inFixedBatches(images, fixedBatchOf(vision.inputShape("pixels")), tokensOf);
 
   return {
-    fingerprint: `blip|vision=${visionSha}|decoder=${decoderSha}|vocab=${vocabSha}|size=${IMAGE_SIZE}|max=${options.maxTokens}|greedy|v1`,
-    caption: (images) => inFixedBatches(images, fixedBatchOf(vision.inputShape("pixels")), captionChunk),
+    fingerprint: `blip|vision=${hashes[0]}|cross=${hashes[1]}|decoder=${hashes[2]}|vocab=${hashes[3]}|size=${BLIP_IMAGE_SIZE}|${BLIP_RESIZE}|max=${options.maxTokens}|greedy|v2`,
+    captionTokens,
+    caption: async (images) => (await captionTokens(images)).map((ids) => vocab.decode(ids)),
     close,
   };
 }

@@ -1,6 +1,7 @@
-// Batched greedy decoding: every sequence starts with `bos`; each step feeds the whole prefix (the decoder export
-// has no KV cache) and appends the arg-max of the last position's logits, until each sequence has emitted `eos`
-// or `maxTokens` tokens. Finished sequences are fed `pad` so the batch stays rectangular.
+// Batched greedy decoding: every sequence starts with `bos`; each step hands the decoder each sequence's latest
+// token (the decoder keeps the earlier ones in its KV cache) and appends the arg-max of the logits it returns,
+// until each sequence has emitted `eos` or `maxTokens` tokens. Finished sequences are fed `pad` so the batch stays
+// rectangular; what they produce after `eos` is dropped.
 
 export interface GreedyOptions {
   batch: number;
@@ -8,28 +9,27 @@ export interface GreedyOptions {
   bos: number;
   eos: number;
   pad: number;
-  /** Logits [batch, length, vocab] for the prefixes ids [batch, length] (row-major). */
-  step(ids: BigInt64Array, length: number): Promise<{ logits: Float32Array; vocab: number }>;
+  /** Logits [batch, vocab] (row-major) for the token after `tokens` [batch], one per sequence. */
+  next(tokens: BigInt64Array): Promise<{ logits: Float32Array; vocab: number }>;
 }
 
 /** The generated tokens per sequence, without bos and eos. */
 export async function greedyDecode(options: GreedyOptions): Promise<number[][]> {
   const { batch, maxTokens, bos, eos, pad } = options;
-  const sequences: number[][] = Array.from({ length: batch }, () => [bos]);
+  const sequences: number[][] = Array.from({ length: batch }, () => []);
   const done = new Array<boolean>(batch).fill(false);
+  const latest = new BigInt64Array(batch).fill(BigInt(bos));
   for (let t = 0; t < maxTokens && done.includes(false); t++) {
-    const length = t + 1;
-    const ids = BigInt64Array.from(sequences.flat(), BigInt);
-    const { logits, vocab } = await options.step(ids, length);
-    if (logits.length !== batch * length * vocab) throw new Error(`decoder returned ${logits.length} logits, expected [${batch}, ${length}, ${vocab}]`);
+    const { logits, vocab } = await options.next(latest.slice());
+    if (logits.length !== batch * vocab) throw new Error(`decoder returned ${logits.length} logits, expected [${batch}, ${vocab}]`);
     for (let n = 0; n < batch; n++) {
-      const next = done[n] ? pad : argmax(logits, (n * length + length - 1) * vocab, vocab);
+      const next = done[n] ? pad : argmax(logits, n * vocab, vocab);
       if (next === eos) done[n] = true;
       sequences[n]!.push(next);
+      latest[n] = BigInt(next);
     }
   }
-  return sequences.map((s) => {
-    const generated = s.slice(1);
+  return sequences.map((generated) => {
     const end = generated.indexOf(eos);
     return end < 0 ? generated : generated.slice(0, end);
   });

@@ -4,7 +4,7 @@
 // half-copied volume) is refused, and so is a test-only export (seeded random weights) unless a test asks for it.
 // A file without a manifest (a hand-made export) is accepted; the run then logs that it has none.
 import { readFile } from "node:fs/promises";
-import { fetchModelFile, ModelFileMissingError, type LocalModelFile, type ModelFetchOptions } from "./fetch-model.ts";
+import { fetchModelFile, ModelFileMissingError, type LocalModelFile, type ModelDir, type ModelFetchOptions } from "./fetch-model.ts";
 import { parseModelUri } from "./model-uri.ts";
 
 export const MANIFEST_SUFFIX = ".manifest.json";
@@ -51,9 +51,18 @@ export async function fetchCheckedModelFile(uri: string, options: ModelFetchOpti
     if (error instanceof ModelFileMissingError) return undefined;
     throw error;
   });
+  return checkedAgainst(file, manifestFile, options);
+}
+
+/** The same for a file of a model directory (BLIP's): `name` and `name.manifest.json` beside it. */
+export async function checkedDirFile(dir: ModelDir, name: string, policy: ManifestPolicy): Promise<CheckedModelFile> {
+  return checkedAgainst(await dir.file(name), await dir.optionalFile(name + MANIFEST_SUFFIX), policy);
+}
+
+async function checkedAgainst(file: LocalModelFile, manifestFile: LocalModelFile | undefined, policy: ManifestPolicy): Promise<CheckedModelFile> {
   if (!manifestFile) return { file };
   const manifest = parseManifest(await readFile(manifestFile.path, "utf8"), manifestFile.path);
-  checkManifest(manifest, file, manifestFile.path, options);
+  checkManifest(manifest, file, manifestFile.path, policy);
   return { file, manifest };
 }
 

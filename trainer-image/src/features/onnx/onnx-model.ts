@@ -12,6 +12,12 @@ export interface OnnxInterface {
   outputs: NameChoices;
   /** Output roles that may be absent from the graph. */
   optionalOutputs?: NameChoices;
+  /**
+   * Tensors repeated once per layer (a decoder's KV cache): role -> name with `{layer}` for 0, 1, ...; the layer
+   * count is how many consecutive layers the graph has the first per-layer input (else output) for, and every role
+   * must exist for each. Roles are addressed as `role.layer` (`pastKey.0`).
+   */
+  perLayer?: { inputs?: Record<string, string>; outputs?: Record<string, string> };
 }
 
 /**
@@ -47,6 +53,8 @@ export class OnnxModel {
     private readonly session: ort.InferenceSession,
     private readonly inputNames: Record<string, string>,
     private readonly outputNames: Record<string, string | undefined>,
+    /** Layers of the per-layer tensors (0 without any). */
+    readonly layers: number,
   ) {}
 
   static async open(path: string, expected: OnnxInterface): Promise<OnnxModel> {
@@ -68,12 +76,13 @@ export class OnnxModel {
           return [role, name];
         }),
       );
-    const inputs = pick("input", session.inputNames, expected.inputs, true) as Record<string, string>;
+    const layered = expected.perLayer ? perLayerChoices(expected.perLayer, session) : { inputs: {}, outputs: {}, layers: 0 };
+    const inputs = pick("input", session.inputNames, { ...expected.inputs, ...layered.inputs }, true) as Record<string, string>;
     const outputs = {
-      ...pick("output", session.outputNames, expected.outputs, true),
+      ...pick("output", session.outputNames, { ...expected.outputs, ...layered.outputs }, true),
       ...pick("output", session.outputNames, expected.optionalOutputs ?? {}, false),
     };
-    return new OnnxModel(path, session, inputs, outputs);
+    return new OnnxModel(path, session, inputs, outputs, layered.layers);
   }
 
   has(outputRole: string): boolean {
@@ -111,6 +120,19 @@ export class OnnxModel {
     await this.queue;
     await this.session.release();
   }
+}
+
+/** Per-layer roles expanded for the layers the graph has (none found: layer 0's names, so the error names them). */
+function perLayerChoices(perLayer: NonNullable<OnnxInterface["perLayer"]>, graph: { inputNames: readonly string[]; outputNames: readonly string[] }) {
+  const nameOf = (pattern: string, layer: number) => pattern.replaceAll("{layer}", String(layer));
+  const [first, names] = perLayer.inputs ? [Object.values(perLayer.inputs)[0], graph.inputNames] : [Object.values(perLayer.outputs ?? {})[0], graph.outputNames];
+  let layers = 0;
+  while (first !== undefined && names.includes(nameOf(first, layers))) layers++;
+  const expand = (roles: Record<string, string> = {}): NameChoices =>
+    Object.fromEntries(
+      Array.from({ length: Math.max(1, layers) }, (_, layer) => Object.entries(roles).map(([role, pattern]) => [`${role}.${layer}`, [nameOf(pattern, layer)]])).flat(),
+    );
+  return { inputs: expand(perLayer.inputs), outputs: expand(perLayer.outputs), layers };
 }
 
 function shapeOf(metadata: readonly ort.InferenceSession.ValueMetadata[], name: string | undefined) {
