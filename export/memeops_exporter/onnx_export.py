@@ -1,4 +1,4 @@
-"""torch.nn.Module -> one self-contained ONNX file with a dynamic batch dimension."""
+"""torch.nn.Module -> one self-contained ONNX file, with a dynamic batch dimension unless the model fixes it."""
 
 import time
 from pathlib import Path
@@ -9,20 +9,33 @@ import torch
 OPSET = 18
 
 
-def export_onnx(module: torch.nn.Module, input_name: str, output_name: str, input_shape: tuple[int, ...], out: Path) -> float:
-    """Returns the export's wall time in seconds."""
+def export_onnx(
+    module: torch.nn.Module,
+    input_name: str,
+    output_names: tuple[str, ...],
+    input_shape: tuple[int, ...],
+    out: Path,
+    batch: int | None = None,
+    legacy: bool = False,
+) -> float:
+    """A dynamic batch axis where batch is None, else exactly `batch` images per run. Returns the export's wall time
+    in seconds."""
     start = time.perf_counter()
-    dummy = torch.zeros((2, *input_shape))
+    shape = (batch or 2, *input_shape)
+    # A traced detector sees a seeded random image, not zeros: its trace follows the data (what survives NMS).
+    dummy = torch.rand(shape, generator=torch.Generator().manual_seed(0)) if legacy else torch.zeros(shape)
+    dynamic = None if batch else {name: {0: "N"} for name in (input_name, *output_names)}
     with torch.no_grad():
         torch.onnx.export(
             module,
             (dummy,),
             str(out),
             input_names=[input_name],
-            output_names=[output_name],
-            dynamic_axes={input_name: {0: "N"}, output_name: {0: "N"}},
+            output_names=list(output_names),
+            dynamic_axes=dynamic,
             opset_version=OPSET,
             external_data=False,
+            dynamo=not legacy,
         )
     model = onnx.load(str(out))
     _strip_provenance(model.graph)

@@ -18,7 +18,7 @@ class Built:
 
     module: torch.nn.Module
     input_name: str
-    output_name: str
+    output_names: tuple[str, ...]
     input_shape: tuple[int, ...]
     source: Source | None
     details: dict
@@ -26,18 +26,27 @@ class Built:
     # RGB PIL image -> resized PIL image -> the [C, H, W] tensor the module takes.
     resize: Callable
     to_tensor: Callable
+    # None: a dynamic batch axis; else the graph takes exactly this many images per run.
+    batch: int | None = None
+    # torchvision's detectors export only with the legacy TorchScript-based exporter (dynamo=False).
+    legacy_exporter: bool = False
+    # (built, images dir, onnx path) -> the reference index written beside the file; None: reference.write_reference
+    write_reference: Callable | None = None
 
 
 @dataclass(frozen=True)
 class Entry:
     name: str
     file_name: str
-    # real weights when seed is None, else seeded random weights (reduced: smaller width/depth for committed tests)
-    build: Callable[[int | None, bool], Built]
+    # (seed, reduced, weights): real weights when seed is None (from the file `weights` names where the entry takes
+    # one), else seeded random weights (reduced: smaller width/depth for committed tests)
+    build: Callable[[int | None, bool, str | None], Built]
     needs: list[str] = field(default_factory=list)
+    # whether `--weights PATH` names the real weights file (entries whose weights no registry or hub serves)
+    takes_weights_file: bool = False
 
 
 def entries() -> dict[str, Entry]:
-    from . import clip, efficientnet, resnet
+    from . import clip, efficientnet, fasterrcnn, fasterrcnn_vg, resnet
 
-    return {e.name: e for e in [efficientnet.ENTRY, resnet.ENTRY, clip.ENTRY]}
+    return {e.name: e for e in [efficientnet.ENTRY, resnet.ENTRY, clip.ENTRY, fasterrcnn.ENTRY, fasterrcnn_vg.ENTRY]}
