@@ -31,6 +31,8 @@ def main(argv: list[str]) -> int:
     sub.add_parser("list", help="the models and what each needs")
     imgs = sub.add_parser("test-images", help="write the equivalence fixtures' test images")
     imgs.add_argument("--out", required=True, type=Path)
+    roi = sub.add_parser("roi-align-cases", help="write torchvision roi_align means for roi-align.ts's test")
+    roi.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
 
     if args.command == "test-images":
@@ -38,6 +40,11 @@ def main(argv: list[str]) -> int:
 
         for path in write_test_images(args.out):
             print(f"{path}\t{path.stat().st_size} bytes")
+        return 0
+    if args.command == "roi-align-cases":
+        from .detection_reference import write_roi_align_cases
+
+        print(write_roi_align_cases(args.out))
         return 0
     if args.command == "list":
         for e in known.values():

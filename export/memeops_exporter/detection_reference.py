@@ -7,6 +7,7 @@ the best R kept, the rest of the R rows the whole image; each row's feature the 
 Written as <file>.reference.json (index, offsets in float32 elements) + <file>.reference.f32 (little-endian)."""
 
 import hashlib
+import json
 from pathlib import Path
 
 import torch
@@ -82,3 +83,24 @@ def write_detection_reference(built, images_dir: Path, onnx_path: Path) -> Path:
             })
     document = {"outputs": list(built.output_names), "size": size, "selection": SELECTION, "roiAlign": ROI_ALIGN, "images": index}
     return write_files(onnx_path, chunks, document)
+
+
+def write_roi_align_cases(out: Path) -> Path:
+    """torchvision.ops.roi_align means on a small seeded map for boxes that reach every branch of its bilinear
+    sampling (inside, across the border, wholly outside, tiny, one pixel wide, the whole map), for roi-align.ts's own
+    test. JSON: the map [C, H, W] and, per box (in map pixels, spatial scale 1), the [C] means."""
+    generator = torch.Generator().manual_seed(7)
+    feature_map = torch.randn(1, 3, 5, 7, generator=generator)
+    boxes = torch.tensor([
+        [0, 0, 7, 5], [1.25, 0.5, 4.75, 3.5], [-2, -1.5, 3, 2], [5.5, 3.2, 9, 7], [-4, -4, -1.8, -1.6], [7.6, 5.7, 9, 8],
+        [2.3, 2.1, 2.35, 2.12], [3, 1, 4, 2], [0.5, 0.5, 0.5, 4.5], [6.4, 0, 7, 5], [0, 4.6, 7, 5], [-0.9, -0.9, 7.9, 5.9],
+    ], dtype=torch.float32)
+    means = roi_align(feature_map, [boxes], output_size=ROI_ALIGN["outputSize"], spatial_scale=1.0,
+                      sampling_ratio=ROI_ALIGN["samplingRatio"], aligned=ROI_ALIGN["aligned"]).mean(dim=(2, 3))
+    document = {
+        "roiAlign": ROI_ALIGN,
+        "map": {"shape": list(feature_map.shape[1:]), "values": feature_map.flatten().tolist()},
+        "cases": [{"box": b.tolist(), "means": m.tolist()} for b, m in zip(boxes, means)],
+    }
+    out.write_text(json.dumps(document) + "\n")
+    return out

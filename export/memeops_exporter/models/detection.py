@@ -106,10 +106,11 @@ def randomise_detector(detector: Detector, generator: torch.Generator) -> None:
     images = calibration_images(size, generator)
     run = lambda: detector(images)  # noqa: E731
     calibrate_on(rcnn, run)
-    _scale_output(rcnn.rpn.head.cls_logits, run, 3.0)
-    _scale_output(rcnn.rpn.head.bbox_pred, run, 0.1)
-    _scale_output(rcnn.roi_heads.box_predictor.cls_score, run, 2.0)
-    _scale_output(rcnn.roi_heads.box_predictor.bbox_pred, run, 1.0)
+    with torch.no_grad():
+        _scale_output(rcnn.rpn.head.cls_logits, run, 3.0)
+        _scale_output(rcnn.rpn.head.bbox_pred, run, 0.1)
+        _scale_output(rcnn.roi_heads.box_predictor.cls_score, run, 2.0)
+        _scale_output(rcnn.roi_heads.box_predictor.bbox_pred, run, 1.0)
     detector.eval()
 
 
