@@ -20,7 +20,8 @@ from . import Built
 from .calibration import calibrate_on, damp_residual_branches, randomise_affine
 
 OUTPUTS = ("boxes", "scores", "labels", "features")
-# What the reference applies after the module: memeops' own selection (detector.ts), from its defaults.
+# What the reference applies after the module: memeops' selection (detector.ts) with the extractors' default
+# thresholds; 10 regions, fewer than most test images' candidates, so the top-R cut is exercised.
 SELECTION = {"regions": 10, "scoreThreshold": 0.2, "nmsThreshold": 0.3}
 
 
