@@ -12,7 +12,7 @@ const EXPORTER_DIR = fileURLToPath(new URL("../../export/", import.meta.url));
 const MISSING_SOURCES = 3;
 
 const help = `Usage:
-  memeops models export NAME... --out DIR [--python PATH]
+  memeops models export NAME... --out DIR [--weights PATH] [--python PATH]
   memeops models list [--python PATH]
 
 export writes DIR/<file>.onnx and DIR/<file>.onnx.manifest.json for each NAME, from the real architecture and
@@ -21,7 +21,8 @@ DIR/blip_captioning_base/ (three graphs, vocab.txt, their manifests). Point the 
 MEMEOPS_MODEL_DIR (or spec.features.model, spec.dataset.captions.model for blip); the manifests are checked when
 the files are opened.
 When a model's weights cannot be reached from here, it says so, names the file it needs and where to put it,
-and exits 1 (the other models are still exported).
+and exits 1 (the other models are still exported). --weights PATH gives the weights file of a model that no
+registry or hub serves (fasterrcnn_vg: faster_rcnn_res101_vg.pth), with that one NAME.
 
 The exporter runs in its own Python environment: --python, else $MEMEOPS_EXPORTER_PYTHON, else
 ~/.cache/memeops/exporter-venv/bin/python (make exporter-venv installs it from export/requirements.txt).`;
@@ -48,7 +49,7 @@ export const modelsCommand: Command = {
   help,
   async run(args) {
     if (wantsHelp(args)) return (console.log(this.help), 0);
-    const { values, positionals } = parseFlags(args, { out: { type: "string" }, python: { type: "string" } });
+    const { values, positionals } = parseFlags(args, { out: { type: "string" }, python: { type: "string" }, weights: { type: "string" } });
     const [sub, ...names] = positionals;
     if (sub === "list") {
       if (names.length > 0) throw new UsageError(`unexpected ${names.join(" ")}`);
@@ -57,7 +58,8 @@ export const modelsCommand: Command = {
     if (sub !== "export") throw new UsageError(sub ? `unknown subcommand '${sub}'` : "missing subcommand: export or list");
     if (names.length === 0) throw new UsageError("name at least one model (memeops models list)");
     if (!values.out) throw new UsageError("--out DIR is required");
-    const code = await runExporter(exporterPython(values.python), ["export", ...names, "--out", resolve(values.out)]);
+    const weights = values.weights === undefined ? [] : ["--weights", resolve(values.weights)];
+    const code = await runExporter(exporterPython(values.python), ["export", ...names, "--out", resolve(values.out), ...weights]);
     if (code === MISSING_SOURCES) {
       console.error("memeops models: some models were not exported: their weights are not reachable from here (the files each needs are named above)");
       return 1;

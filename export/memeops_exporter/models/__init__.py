@@ -19,7 +19,7 @@ class Built:
 
     module: torch.nn.Module
     input_name: str
-    output_name: str
+    output_names: tuple[str, ...]
     input_shape: tuple[int, ...]
     source: Source | None
     details: dict
@@ -27,15 +27,24 @@ class Built:
     # RGB PIL image -> resized PIL image -> the [C, H, W] tensor the module takes.
     resize: Callable
     to_tensor: Callable
+    # None: a dynamic batch axis; else the graph takes exactly this many images per run.
+    batch: int | None = None
+    # torchvision's detectors export only with the legacy TorchScript-based exporter (dynamo=False).
+    legacy_exporter: bool = False
+    # (built, images dir, onnx path) -> the reference index written beside the file; None: reference.write_reference
+    write_reference: Callable | None = None
 
 
 @dataclass(frozen=True)
 class Entry:
     name: str
     file_name: str
-    # real weights when seed is None, else seeded random weights (reduced: smaller width/depth for committed tests)
-    build: Callable[[int | None, bool], Built] | None
+    # (seed, reduced, weights): real weights when seed is None (from the file `weights` names where the entry takes
+    # one), else seeded random weights (reduced: smaller width/depth for committed tests)
+    build: Callable[[int | None, bool, str | None], Built] | None
     needs: list[str] = field(default_factory=list)
+    # whether `--weights PATH` names the real weights file (entries whose weights no registry or hub serves)
+    takes_weights_file: bool = False
     # A model of several files (BLIP: graphs and a vocabulary) writes them itself instead of `build`:
     # (out, seed, reduced, reference images) -> one result line per file.
     export: Callable[[Path, int | None, bool, Path | None], list[dict]] | None = None
@@ -47,6 +56,6 @@ class Entry:
 
 
 def entries() -> dict[str, Entry]:
-    from . import blip, clip, efficientnet, resnet
+    from . import blip, clip, efficientnet, fasterrcnn, fasterrcnn_vg, resnet
 
-    return {e.name: e for e in [efficientnet.ENTRY, resnet.ENTRY, clip.ENTRY, blip.ENTRY]}
+    return {e.name: e for e in [efficientnet.ENTRY, resnet.ENTRY, clip.ENTRY, fasterrcnn.ENTRY, fasterrcnn_vg.ENTRY, blip.ENTRY]}

@@ -45,7 +45,7 @@ def _weights_file(where: str) -> str:
     raise MissingSource(f"clip: found no model.safetensors or pytorch_model.bin for {where} to record in the manifest")
 
 
-def build(seed: int | None, reduced: bool) -> Built:
+def build(seed: int | None, reduced: bool, weights: str | None = None) -> Built:
     from transformers import CLIPVisionConfig, CLIPVisionModel
 
     if seed is None:
@@ -78,7 +78,7 @@ def build(seed: int | None, reduced: bool) -> Built:
         "output": {"name": "last_hidden_state", "shape": ["N", 50, hidden]},
         "preprocessing": "RGB squashed to 224x224 with PIL bicubic, then CLIP mean/std",
     }
-    return Built(Tokens(vision).eval(), "pixel_values", "last_hidden_state", (3, SIZE, SIZE), source, details, resize, to_tensor)
+    return Built(Tokens(vision).eval(), "pixel_values", ("last_hidden_state",), (3, SIZE, SIZE), source, details, resize, to_tensor)
 
 
 ENTRY = Entry(name="clip", file_name="clip_vit_b32_vision.onnx", build=build, needs=[f"hf://{REPOSITORY}"])

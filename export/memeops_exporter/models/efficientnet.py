@@ -54,7 +54,7 @@ def _architecture():
     return EfficientNet
 
 
-def build(seed: int | None, reduced: bool) -> Built:
+def build(seed: int | None, reduced: bool, weights: str | None = None) -> Built:
     EfficientNet = _architecture()
     if seed is None:
         if reduced:
@@ -88,7 +88,7 @@ def build(seed: int | None, reduced: bool) -> Built:
         "output": {"name": "features", "shape": ["N", REDUCED_HEAD if reduced else 1280, 7, 7]},
         "preprocessing": "RGB squashed to 224x224 with PIL bicubic, then (x - 127) / 128 per 8-bit channel",
     }
-    return Built(HeadFeatures(net).eval(), "input", "features", (3, SIZE, SIZE), source, details, resize, to_tensor)
+    return Built(HeadFeatures(net).eval(), "input", ("features",), (3, SIZE, SIZE), source, details, resize, to_tensor)
 
 
 ENTRY = Entry(name="efficientnet", file_name="efficientnet_lite0.onnx", build=build, needs=[WEIGHTS_PACKAGE])

@@ -15,7 +15,7 @@ from torchvision.models.resnet import Bottleneck, ResNet
 
 from ..manifest import Source, sha256_file
 from . import Built, Entry, MissingSource
-from .calibration import calibrate, randomise_affine
+from .calibration import calibrate, damp_residual_branches, randomise_affine
 
 SIZE = 224
 MEAN = [0.485, 0.456, 0.406]
@@ -29,7 +29,8 @@ def _body(net: ResNet) -> torch.nn.Module:
     return torch.nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3, net.layer4)
 
 
-def _reduced(seed: int) -> ResNet:
+def reduced_resnet(seed: int) -> ResNet:
+    """The reduced test variant (also the detectors' reduced backbone)."""
     torch.manual_seed(seed)
     net = ResNet(Bottleneck, [1, 1, 1, 1])
     net.inplanes = REDUCED_PLANES[0]
@@ -59,21 +60,16 @@ def _real() -> tuple[ResNet, Source]:
     return net, source
 
 
-def build(seed: int | None, reduced: bool) -> Built:
+def build(seed: int | None, reduced: bool, weights: str | None = None) -> Built:
     if seed is None:
         if reduced:
             raise ValueError("resnet: the reduced variant exists only with seeded random weights")
         net, source = _real()
     else:
-        net = _reduced(seed) if reduced else torchvision.models.resnet152()
+        net = reduced_resnet(seed) if reduced else torchvision.models.resnet152()
         generator = torch.Generator().manual_seed(seed)
         randomise_affine(net, generator)
-        # Each block's last norm small, as training leaves it: 50 random residual branches at full scale would grow
-        # the residual stream a thousandfold and drown the comparison in float32 rounding of that size.
-        with torch.no_grad():
-            for block in net.modules():
-                if isinstance(block, Bottleneck):
-                    block.bn3.weight.mul_(0.2)
+        damp_residual_branches(net)
         calibrate(net, _body(net), SIZE, generator)
         source = None
     channels = net.layer4[-1].conv3.out_channels
@@ -87,7 +83,7 @@ def build(seed: int | None, reduced: bool) -> Built:
         "output": {"name": "layer4", "shape": ["N", channels, 7, 7]},
         "preprocessing": "RGB squashed to 224x224 with PIL bilinear, then ImageNet mean/std",
     }
-    return Built(_body(net).eval(), "input", "layer4", (3, SIZE, SIZE), source, details, resize, to_tensor)
+    return Built(_body(net).eval(), "input", ("layer4",), (3, SIZE, SIZE), source, details, resize, to_tensor)
 
 
 ENTRY = Entry(name="resnet", file_name="resnet152.onnx", build=build, needs=["torchvision ResNet152_Weights.IMAGENET1K_V2 (resnet152-f82ba261.pth)"])

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const memeops = (...args: string[]) => {
@@ -51,6 +51,14 @@ describe("memeops", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("resnet needs resnet152-f82ba261.pth");
     expect(r.stderr).toContain("weights are not reachable from here");
+  });
+
+  it("models export --weights: the file goes to the exporter as an absolute path", () => {
+    const python = join(tmp, "exporter-echo");
+    writeFileSync(python, '#!/bin/sh\necho "$@"\n', { mode: 0o755 });
+    const r = memeops("models", "export", "fasterrcnn_vg", "--out", "models", "--weights", "vg.pth", "--python", python);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`-m memeops_exporter export fasterrcnn_vg --out ${resolve("models")} --weights ${resolve("vg.pth")}`);
   });
 
   it("validate: usage error without files", () => {

@@ -10,7 +10,8 @@ const CASES = [
   { name: "pixels", regions: 36 },
   { name: "resnet", regions: 36, model: fixture("resnet-like.onnx") },
   { name: "clip", regions: 49, model: fixture("clip-like.onnx") },
-  { name: "fasterrcnn", regions: 36, model: fixture("detector-like.onnx") },
+  // the exported detector (torchvision's Faster R-CNN at reduced size): real NMS and top-k inside the graph
+  { name: "fasterrcnn", regions: 36, model: join(import.meta.dirname, "../../fixtures/exported/fasterrcnn-reduced/fasterrcnn_coco.onnx") },
 ];
 
 async function extractBytes(name: string, regions: number, model?: string): Promise<Buffer> {

@@ -39,7 +39,7 @@ describe("openExtractorForSpec", () => {
       detector: { scoreThreshold: 0.5, nmsThreshold: 0.4 },
     });
     const { extractor } = await openExtractorForSpec(spec, sources);
-    expect(extractor.fingerprint).toMatch(/^fasterrcnn_vg\|.*\|regions=10\|input=128\|score=0.5\|nms=0.4\|v1$/);
+    expect(extractor.fingerprint).toMatch(/^fasterrcnn_vg\|.*\|regions=10\|input=128\|score=0.5\|nms=0.4\|v2$/);
     await extractor.close();
   });
 

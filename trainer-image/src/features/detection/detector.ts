@@ -58,7 +58,8 @@ export function detector(config: DetectorConfig): ExtractorRegistration {
       const dim = typeof declaredDim === "number" ? declaredDim : 2048;
 
       const runChunk = async (images: DecodedImage[]): Promise<CountedRegionFeatures[]> => {
-        const { data, resized } = await imageBatch(images, size, resizeLetterbox, "linear", UNIT);
+        // Pillow's bilinear, byte for byte: the exporter's reference letterboxes with PIL (export/README.md).
+        const { data, resized } = await imageBatch(images, size, resizeLetterbox, "pil-bilinear", UNIT);
         const dims = single ? [3, size, size] : [images.length, 3, size, size];
         const out = await model.run({ images: new ort.Tensor("float32", data, dims) });
         return resized.map((r, n) => {
@@ -70,7 +71,7 @@ export function detector(config: DetectorConfig): ExtractorRegistration {
       const extractor: FeatureExtractor = {
         name,
         dim,
-        fingerprint: `${name}|model=${sha256}|regions=${regions}|input=${size}|score=${scoreThreshold}|nms=${nmsThreshold}|v1`,
+        fingerprint: `${name}|model=${sha256}|regions=${regions}|input=${size}|score=${scoreThreshold}|nms=${nmsThreshold}|v2`,
         extract: (images) => inFixedBatches(images, single ? 1 : fixedBatchOf(inputShape), runChunk),
         close: () => model.close(),
       };
@@ -79,12 +80,13 @@ export function detector(config: DetectorConfig): ExtractorRegistration {
   };
 }
 
-interface Detections {
+export interface Detections {
   boxes: Box[];
   scores: number[];
 }
 
-function detections(out: Record<string, ort.Tensor>, n: number, batch: number, path: string): Detections {
+/** Image n's detections from a run's outputs (boxes, scores), checked against [N, K, 4] and [N, K]. */
+export function detections(out: Record<string, ort.Tensor>, n: number, batch: number, path: string): Detections {
   const boxes = out.boxes!;
   const scores = out.scores!;
   const k = boxes.dims.at(-2) ?? 0;
@@ -112,15 +114,19 @@ function featureMap(map: ort.Tensor, n: number, batch: number, dim: number, path
   return { data: map.data as Float32Array, offset: n * dim * height! * width!, channels: dim, height: height!, width: width! };
 }
 
-interface Selection {
+export interface Selection {
   regions: number;
   scoreThreshold: number;
   nmsThreshold: number;
 }
 
-function describeRegions(image: Resized, found: Detections, map: FeatureMap, selection: Selection): CountedRegionFeatures {
-  const { contentWidth: cw, contentHeight: ch } = image;
-  // Boxes are clipped to the image (not the padding); empty ones are not candidates.
+/**
+ * The detections kept as regions (indices into `found`, best first) and every box clipped to the image inside the
+ * square (contentWidth x contentHeight, not the padding): score > 0 and >= the threshold, not empty after clipping,
+ * class-agnostic NMS, at most `regions`.
+ */
+export function selectDetections(found: Detections, contentWidth: number, contentHeight: number, selection: Selection): { kept: number[]; clipped: Box[] } {
+  const [cw, ch] = [contentWidth, contentHeight];
   const candidates: number[] = [];
   const clipped = found.boxes.map(([x1, y1, x2, y2]): Box => [clamp(x1, cw), clamp(y1, ch), clamp(x2, cw), clamp(y2, ch)]);
   found.scores.forEach((score, i) => {
@@ -133,7 +139,12 @@ function describeRegions(image: Resized, found: Detections, map: FeatureMap, sel
     selection.nmsThreshold,
     selection.regions,
   ).map((j) => candidates[j]!);
+  return { kept, clipped };
+}
 
+function describeRegions(image: Resized, found: Detections, map: FeatureMap, selection: Selection): CountedRegionFeatures {
+  const { contentWidth: cw, contentHeight: ch } = image;
+  const { kept, clipped } = selectDetections(found, cw, ch, selection);
   const { regions } = selection;
   const features = new Float32Array(regions * map.channels);
   const boxes = new Float32Array(regions * 5);
