@@ -298,7 +298,7 @@ describe("the models volume (models.*)", () => {
     const pod = podOf(job);
     const c = pod.containers[0];
     expect(c.image).toBe("ghcr.io/memeops/exporter:0.1.0");
-    expect(c.args).toEqual(["export", "efficientnet", "resnet", "clip", "--out", "/models", "--skip-valid"]);
+    expect(c.args).toEqual(["export", "efficientnet", "resnet", "clip", "fasterrcnn", "blip", "--out", "/models", "--skip-valid"]);
     expect(c.env).toBeUndefined();
     expect(c.terminationMessagePolicy).toBe("FallbackToLogsOnError");
     expect(pod.restartPolicy).toBe("Never");
@@ -371,7 +371,7 @@ describe("the models volume (models.*)", () => {
     const dir = join(root, "export/memeops_exporter/models");
     const entries = readdirSync(dir)
       .filter((f) => f.endsWith(".py"))
-      .flatMap((f) => [...readFileSync(join(dir, f), "utf8").matchAll(/ENTRY = Entry\(name="([a-z0-9_]+)"/g)].map((m) => m[1]!));
+      .flatMap((f) => [...readFileSync(join(dir, f), "utf8").matchAll(/ENTRY = Entry\(\s*name="([a-z0-9_]+)"/g)].map((m) => m[1]!));
     const names = parseYaml(readFileSync(join(CHART, "values.yaml"), "utf8")).models.export.names as string[];
     expect(entries.length).toBeGreaterThanOrEqual(3);
     expect(names.length).toBeGreaterThanOrEqual(3);
