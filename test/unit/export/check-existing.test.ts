@@ -67,16 +67,19 @@ from pathlib import Path
 built = []
 class MissingSource(Exception): pass
 class Entry:
+    export = None
+    takes_weights_file = False
     def __init__(self, name, file_name): self.name, self.file_name, self.needs = name, file_name, []
-    def build(self, seed, reduced):
+    def output_files(self): return (self.file_name,)
+    def build(self, seed, reduced, weights):
         built.append(self.name)
         if self.name == "clip": raise MissingSource("clip needs openai/clip-vit-base-patch32, not reachable here")
-        return types.SimpleNamespace(module=None, input_name="input", output_name="out", input_shape=(3,), source=manifest.Source("https://hub/w", "0" * 64, "fake"), details={})
+        return types.SimpleNamespace(module=None, input_name="input", output_names=("out",), input_shape=(3,), batch=None, legacy_exporter=False, source=manifest.Source("https://hub/w", "0" * 64, "fake"), details={})
 models = types.ModuleType("memeops_exporter.models")
 models.MissingSource = MissingSource
 models.entries = lambda: {e.name: e for e in [Entry("efficientnet", "efficientnet_lite0.onnx"), Entry("resnet", "resnet152.onnx"), Entry("clip", "clip.onnx")]}
 onnx_export = types.ModuleType("memeops_exporter.onnx_export")
-def export_onnx(module, i, o, shape, path):
+def export_onnx(module, i, o, shape, path, batch=None, legacy=False):
     Path(path).write_bytes(b"fresh export")
     return 0.0
 onnx_export.export_onnx = export_onnx
