@@ -285,6 +285,7 @@ describe("MemeSweep through Kueue", () => {
     const phases = r.phases.get(victim)!;
     expect(phases.slice(phases.indexOf("Training")), "queued again after it trained").toContain("Queued");
     expect(phases.at(-1)).toBe("Succeeded");
+    expect(phases).not.toContain("Failed");
     expect(r.sweepPhases).not.toContain("Failed");
     const entry = r.sweep.status.trials[0];
     expect(entry).toMatchObject({ name: victim, phase: "Succeeded", parameters, value: 0.85, epoch: 2 });
