@@ -1,19 +1,23 @@
 // The shipped Grafana dashboards against a real Prometheus server (Debian's prometheus package) scraping the
-// operator (the CLI's `memeops operator`, on the real control plane) while experiments run: one trains, reporting
-// per-epoch metrics, and succeeds; one fails in a second namespace. Every panel query and variable query is sent as
+// operator (the CLI's `memeops operator`, on the real control plane) while experiments and sweeps run: one experiment
+// trains, reporting per-epoch metrics, and succeeds; one fails in a second namespace; a sweep in each namespace runs
+// two trials one after the other (both succeed in the first; in the second one fails before its first epoch, the
+// other succeeds). Every panel query and variable query is sent as
 // Grafana would send it (variables substituted, instant or range), and must return data with every label the panel
 // shows (legend {{label}}, table columns, label_values). Where the scenario fixes a value, the panel must show it.
-// A new panel or dashboard is checked as it lands; a new kind (a sweep) adds a step to the scenario (its trials are
-// experiments: trainToSuccess drives each), its values to EXPECTED and its variables to LISTED.
+// A new panel or dashboard is checked as it lands; a new kind adds a step to the scenario, its values to EXPECTED and
+// its variables to LISTED. A sweep's trials are experiments: trainToSuccess drives each that trains, with the same
+// curve, so the training dashboard's fixed values hold for every experiment it lists.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createNamespace, deleteNamespace, kubeconfig, kubectlOk, waitFor } from "../cluster/kubectl.ts";
+import { createNamespace, deleteNamespace, kubeconfig, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
 import { installCrd } from "../operator/crd.ts";
 import { succeedPod } from "../operator/fake-kubelet.ts";
 import { apiClient, apply, deleteExperiments, experiment, phaseIs, trainerReporter, type Obj } from "../operator/operator-harness.ts";
 import { OperatorProcess } from "../operator/operator-process.ts";
 import { PrometheusServer, type Series } from "../operator/prometheus.ts";
+import { sweepManifest } from "../operator/sweep-driver.ts";
 import { paths } from "../../operator/kube/paths.ts";
 import { allPanels, dashboardFiles, loadDashboard, variableQuery, type Dashboard, type Panel, type Target, type Variable } from "./dashboards.ts";
 import { builtinVariables, formatValue, interpolate, intervalS, type Selection, type TimeRange } from "./grafana-variables.ts";
@@ -32,6 +36,10 @@ const EPOCHS = [
   { epoch: 3, trainLoss: 0.52, valLoss: 0.58, valAuroc: 0.68, valAccuracy: 0.66, valF1: 0.63 },
 ];
 const TEST_AUROC = 0.66;
+/** A sweep's best value: its trials train on EPOCHS, so the best validation AUROC of the curve. */
+const BEST_AUROC = Math.max(...EPOCHS.map((e) => e.valAuroc));
+/** Two trials at a time never run: each sweep's trials run one after the other, as the scenario drives them. */
+const SWEEP_BUDGET = { budget: { maxTrials: 2, parallelism: 1, maxFailedTrials: 1 } };
 
 /**
  * Queries that cannot return data in this scenario, each with the reason: "dashboard uid: panel title refId". Such a
@@ -47,27 +55,32 @@ const positive = Object.assign((v: number) => v > 0, { toString: () => "above 0"
 const EXPECTED: Record<string, number | ((v: number) => boolean)> = {
   "memeops-experiments: Pending A": 0,
   "memeops-experiments: Running A": 0,
-  "memeops-experiments: Succeeded A": 1,
-  "memeops-experiments: Failed A": 1,
-  "memeops-experiments: Failures A": count(1),
-  "memeops-experiments: Failures by reason A": count(1),
+  // good, and the three trials that trained (tune-t0001, tune-t0002, flaky-t0002)
+  "memeops-experiments: Succeeded A": 4,
+  // bad, and flaky-t0001
+  "memeops-experiments: Failed A": 2,
+  "memeops-experiments: Failures A": count(2),
+  "memeops-experiments: Failures by reason A": count(2),
   "memeops-experiments: GPU hours A": positive,
   "memeops-experiments: GPU hours by namespace and stage A": positive,
-  "memeops-experiments: Job durations by stage and result A": count(2),
-  "memeops-experiments: Epochs completed per hour A": count(EPOCHS.length),
+  "memeops-experiments: Job durations by stage and result A": count(6),
+  "memeops-experiments: Epochs completed per hour A": count(4 * EPOCHS.length),
+  // tune: 2 Succeeded; flaky: 1 Succeeded, 1 Failed (phases at 0 are not shown)
+  "memeops-experiments: Trials by sweep and phase A": 4,
+  "memeops-experiments: Best value by sweep A": 2 * BEST_AUROC,
   "memeops-operator: Leaders A": 1,
   "memeops-operator: Reconciles / s A": positive,
   "memeops-training: Epoch A": EPOCHS.length,
   "memeops-training: Last epoch: validation AUROC A": EPOCHS.at(-1)!.valAuroc,
   "memeops-training: Last epoch: validation loss A": EPOCHS.at(-1)!.valLoss,
-  "memeops-training: Best validation AUROC A": Math.max(...EPOCHS.map((e) => e.valAuroc)),
+  "memeops-training: Best validation AUROC A": BEST_AUROC,
   "memeops-training: Test AUROC A": TEST_AUROC,
 };
 
 /** Options a variable must list after the scenario, by variable name. */
 const LISTED: Record<string, () => string[]> = {
-  namespace: () => [trainNs],
-  experiment: () => ["good"],
+  namespace: () => [trainNs, failNs],
+  experiment: () => ["good", "tune-t0001", "tune-t0002", "flaky-t0002"],
 };
 
 let trainNs = "";
@@ -108,6 +121,15 @@ async function trainToSuccess(ns: string, name: string, epochs: typeof EPOCHS, t
   await until(`${name}'s test AUROC`, `memeops_experiment_test_auroc{namespace="${ns}", name="${name}"}`, (v) => v === testAuroc);
 }
 
+/** The pod of experiment `name` fails before its first epoch (kwok ends it on the outcome label). */
+async function failBeforeAnEpoch(ns: string, name: string): Promise<void> {
+  const pod = await waitFor(`${name}'s pod running`, () => kubectlJson(["get", "pods", "-n", ns, "-l", `memeops.io/experiment=${name}`]).items.find((p: Obj) => p.status?.phase === "Running"));
+  kubectlOk(["label", "pod", "-n", ns, pod.metadata.name, "memeops.io/test-outcome=failed"]);
+  await waitFor(`${name} Failed`, phaseIs(ns, name, "Failed"), { timeoutMs: 90_000 });
+}
+
+const sweepIs = (ns: string, name: string, phase: string) => () => kubectlJson(["get", "memesweep", name, "-n", ns]).status?.phase === phase;
+
 /**
  * When the dashboards are looked at: right after one more reconcile (an annotation), at the first scrape that
  * counted it, so a rate() over the last $__rate_interval (four scrapes at least) sees it: the scrape before it must
@@ -142,8 +164,20 @@ beforeAll(async () => {
   apply(experiment(failNs, "bad", { outcome: "failed", after: "2s" }));
   await trainToSuccess(trainNs, "good", EPOCHS, TEST_AUROC);
   await waitFor("bad Failed", phaseIs(failNs, "bad", "Failed"), { timeoutMs: 90_000 });
-  await until("both outcomes", 'memeops_experiments{phase=~"Succeeded|Failed"}', (v) => v === 2);
-  await until("both Jobs' durations", "memeops_job_duration_seconds_count", (v) => v === 2);
+
+  // A sweep in each namespace, its trials one at a time: both train in one; in the other the first fails early.
+  apply(sweepManifest(trainNs, "tune", SWEEP_BUDGET));
+  apply(sweepManifest(failNs, "flaky", SWEEP_BUDGET));
+  await trainToSuccess(trainNs, "tune-t0001", EPOCHS, TEST_AUROC);
+  await trainToSuccess(trainNs, "tune-t0002", EPOCHS, TEST_AUROC);
+  await failBeforeAnEpoch(failNs, "flaky-t0001");
+  await trainToSuccess(failNs, "flaky-t0002", EPOCHS, TEST_AUROC);
+  for (const [ns, name] of [[trainNs, "tune"], [failNs, "flaky"]] as const) await waitFor(`sweep ${name} Succeeded`, sweepIs(ns, name, "Succeeded"), { timeoutMs: 90_000 });
+
+  await until("every outcome", 'memeops_experiments{phase=~"Succeeded|Failed"}', (v) => v === 6);
+  await until("every Job's duration", "memeops_job_duration_seconds_count", (v) => v === 6);
+  await until("both sweeps' trials", 'memeops_sweep_trials{phase=~"Succeeded|Failed"}', (v) => v === 4);
+  await until("both sweeps' best values", "memeops_sweep_best_value", (v) => Math.abs(v - 2 * BEST_AUROC) < 1e-9);
 
   range = { from, to: await justAfterAReconcile() };
   console.log(`[dashboards] viewed over ${Math.round(range.to - from)} s ($__interval ${intervalS(range, SCRAPE_S)} s); operator log ${op.logFile}`);
@@ -279,6 +313,14 @@ describe.each(dashboardFiles())("%s against Prometheus", (file) => {
 });
 
 describe("the checks themselves", () => {
+  test("EXPECTED and NO_DATA_HERE name panel queries that exist, so none of their checks is silently skipped", () => {
+    const queries = new Set(dashboardFiles().flatMap((f) => {
+      const d = loadDashboard(f);
+      return allPanels(d).flatMap((p) => (p.targets ?? []).map((t) => `${d.uid}: ${p.title} ${t.refId}`));
+    }));
+    expect([...Object.keys(EXPECTED), ...Object.keys(NO_DATA_HERE)].filter((k) => !queries.has(k))).toEqual([]);
+  });
+
   test("find a failing query, no data, a NaN series, a missing legend label, mismatched table columns and a wrong value", async () => {
     const view: View = { name: "", values: builtinVariables(range, SCRAPE_S), everything: true };
     const panel = (title: string, targets: Target[], transformations?: Panel["transformations"]) => ({ id: 1, type: "table", title, targets, transformations });

@@ -2,11 +2,15 @@
 // trainer Job at a time, experiments that name its LocalQueue by label. They wait Queued, Kueue admits them one at a
 // time in creation order, and all succeed; an experiment preempted by a higher-priority one is Evicted, back to
 // Queued, re-run once admitted again, and never Failed. kwok plays the pods: each stays Running until the test
-// labels it with its outcome, so the test, not a timer, decides when a trial ends.
+// labels it with its outcome, so the test, not a timer, decides when a trial ends. A MemeSweep whose labels name the
+// queue: its queued trials count toward its parallelism, wait Queued, are admitted in creation order, and a trial
+// Kueue evicts runs again (the same trial, the same parameters) without counting as a failure (the sweep driver
+// plays the trials' trainers).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createNamespace, deleteNamespace, kubectl, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts";
 import { installCrd } from "./crd.ts";
-import { apply, condition, deleteExperiments, experiment, getExperiment as getIn, phaseIs, startTestOperator, type Obj } from "./operator-harness.ts";
+import { apiClient, apply, condition, deleteExperiments, experiment, getExperiment as getIn, phaseIs, startTestOperator, type Obj } from "./operator-harness.ts";
+import { driveSweep, final, sweepManifest, type Behaviour } from "./sweep-driver.ts";
 import type { Manager } from "../../operator/manager.ts";
 import { KUEUE_LABEL } from "../../api/contract/kueue.ts";
 
@@ -179,5 +183,114 @@ describe("Kueue", () => {
     expect(workloadOf(jobOf("pausable"))!.spec.active).toBe(true);
     finish("pausable");
     await waitFor("pausable Succeeded", phaseIs(ns, "pausable", "Succeeded"));
+  });
+});
+
+/** A sweep whose own labels name the LocalQueue (and a priority class); each trial asks for one GPU, the queue's quota. */
+function queuedSweep(name: string, spec: Record<string, unknown>, priority?: string): string {
+  const s = JSON.parse(sweepManifest(ns, name, spec));
+  s.metadata.labels = { [KUEUE_LABEL.queueName]: LOCAL_QUEUE, ...(priority && { [KUEUE_LABEL.priorityClass]: `${cq}-${priority}` }) };
+  s.spec.trialTemplate.spec.resources = { gpus: 1, cpu: "1", memory: "1Gi" };
+  return JSON.stringify(s);
+}
+
+const getSweep = (name: string): Obj => kubectlJson(["get", "memesweep", name, "-n", ns]);
+const trialNames = (sweep: string, n: number) => Array.from({ length: n }, (_, i) => `${sweep}-t${String(i + 1).padStart(4, "0")}`);
+const reportUrl = () => `http://127.0.0.1:${op.ports.report}`;
+
+/**
+ * Whether a trial of `sweep` may end now: once every trial created so far has its Workload and the clock is past
+ * their creation second. Kueue orders a queue by Workload creation time in whole seconds; so the trials created as
+ * others end have Workloads of a later second than all before them, and Kueue's order is their creation order.
+ */
+function pastEveryWorkloadSecond(sweep: Obj): boolean {
+  const name = sweep.metadata.name;
+  const mine = kubectlJson(["get", "workloads", "-n", ns]).items.filter((w: Obj) => w.metadata.ownerReferences?.some((o: Obj) => o.name.startsWith(`${name}-t`)));
+  if (mine.length < sweep.status.trialsCreated) return false;
+  return Date.now() >= Math.max(...mine.map((w: Obj) => Date.parse(w.metadata.creationTimestamp))) + 1000;
+}
+
+describe("MemeSweep through Kueue", () => {
+  beforeEach(() => deleteExperiments(ns));
+
+  test("parallelism 3 on a queue with room for one trial: 3 trials at most, queued ones included; they wait Queued, are admitted in creation order; Succeeded with the best trial", { timeout: 300_000 }, async () => {
+    apply(queuedSweep("queued", { budget: { maxTrials: 5, parallelism: 3 } }));
+    const lr = (t: { parameters: Obj }) => t.parameters["training.learningRate"] as number;
+    const score = (t: { parameters: Obj }) => Math.round((0.95 - Math.abs(lr(t) - 0.05) * 4) * 1e4) / 1e4;
+    const behaviour: Behaviour = (t, s) => (pastEveryWorkloadSecond(s) ? { epochs: [score(t) - 0.1, score(t)], end: "succeeded" } : undefined);
+    const r = await driveSweep(await apiClient(), ns, "queued", behaviour, final("Succeeded"), reportUrl, 240_000);
+
+    const names = trialNames("queued", 5);
+    // the sweep filled its parallelism with trials Kueue held, and made no more; Kueue ran one at a time
+    expect(r.maxLive).toBe(3);
+    expect(r.maxRunningPods).toBe(1);
+    expect([...r.started].sort()).toEqual(names);
+    // every trial admitted after another one had waited Queued, its Job suspended with the sweep's queue
+    for (const name of r.started.slice(1)) expect(r.phases.get(name), name).toContain("Queued");
+    for (const name of names) expect(jobOf(name)!.metadata.labels[KUEUE_LABEL.queueName], name).toBe(LOCAL_QUEUE);
+    // admitted in creation order: the first three (one reconcile created them, in one second: Kueue may take them in
+    // any order) before the two created as trials ended; Kueue's own record agrees
+    expect(r.started.slice(0, 3).sort()).toEqual(names.slice(0, 3));
+    expect(r.started.slice(3)).toEqual(names.slice(3));
+    const admitted = r.started.map((n) => Date.parse(condition(workloadOf(jobOf(n)!)!, "Admitted").lastTransitionTime));
+    expect(admitted).toEqual([...admitted].sort((a, b) => a - b));
+
+    const trials: Obj[] = r.sweep.status.trials;
+    expect(trials.map((t) => t.name)).toEqual(names);
+    const best = trials.reduce((a, b) => (score(b) > score(a) ? b : a));
+    expect(r.sweep.status.bestTrial).toMatchObject({ name: best.name, value: score(best), epoch: 2, parameters: best.parameters });
+    expect(r.sweep.status).toMatchObject({ trialsCreated: 5, running: 0, counts: { succeeded: 5, failed: 0, evicted: 0 } });
+    expect(condition(r.sweep, "Succeeded")).toMatchObject({ status: "True", reason: "BudgetExhausted" });
+  });
+
+  test("a trial Kueue evicts for a higher priority runs again, the same trial with the same parameters; the sweep is not charged a failure", { timeout: 300_000 }, async () => {
+    apply(queuedSweep("evict", { budget: { maxTrials: 2, parallelism: 1, maxFailedTrials: 0 } }, "low"));
+    let firstRun = true;
+    const behaviour: Behaviour = (t) => {
+      // the first run of the first trial reports an epoch and holds its pod until Kueue evicts it
+      if (t.index === 0 && firstRun) return (firstRun = false), { epochs: [0.6], end: "hold" };
+      return { epochs: t.index === 0 ? [0.8, 0.85] : [0.7, 0.75], end: "succeeded" };
+    };
+    const driving = driveSweep(await apiClient(), ns, "evict", behaviour, final("Succeeded"), reportUrl, 240_000);
+    driving.catch(() => undefined); // awaited below; a failure meanwhile must not go unhandled
+    const victim = "evict-t0001";
+    const before = await waitFor(`${victim} reported an epoch`, () => {
+      const e = getExperiment(victim);
+      return e.status?.epochs?.length ? e : undefined;
+    });
+    const parameters = getSweep("evict").status.trials[0].parameters;
+
+    apply(queuedExperiment("vip", "high"));
+    const evicted = await waitFor(`${victim} evicted`, () => {
+      const e = getExperiment(victim);
+      return e.status?.phase === "Queued" && condition(e, "Ready")?.reason === "Evicted" ? e : undefined;
+    });
+    expect(evicted.metadata.uid).toBe(before.metadata.uid);
+    expect(condition(workloadOf(jobOf(victim)!)!, "Evicted")).toMatchObject({ status: "True", reason: "Preempted" });
+    // the sweep holds the trial's place while it waits: Queued, no failure, no new trial
+    const waiting = await waitFor("the sweep's entry Queued", () => {
+      const s = getSweep("evict");
+      return s.status?.trials?.[0]?.phase === "Queued" ? s : undefined;
+    });
+    expect(waiting.status).toMatchObject({ phase: "Running", trialsCreated: 1, counts: { failed: 0, queued: 1 } });
+
+    await waitFor("vip running", running("vip"));
+    finish("vip");
+    await waitFor("vip Succeeded", phaseIs(ns, "vip", "Succeeded"));
+
+    const r = await driving;
+    // re-run: a second pod of the same trial object, then the next trial
+    expect(r.started).toEqual([victim, victim, "evict-t0002"]);
+    expect(r.trialUids.get(victim)).toEqual(new Set([before.metadata.uid]));
+    const phases = r.phases.get(victim)!;
+    expect(phases.slice(phases.indexOf("Training")), "queued again after it trained").toContain("Queued");
+    expect(phases.at(-1)).toBe("Succeeded");
+    expect(phases).not.toContain("Failed");
+    expect(r.sweepPhases).not.toContain("Failed");
+    const entry = r.sweep.status.trials[0];
+    expect(entry).toMatchObject({ name: victim, phase: "Succeeded", parameters, value: 0.85, epoch: 2 });
+    expect(entry.reruns).toBeUndefined();
+    expect(r.sweep.status).toMatchObject({ trialsCreated: 2, counts: { succeeded: 2, failed: 0, evicted: 0 }, bestTrial: { name: victim, value: 0.85 } });
+    expect(condition(r.sweep, "Failed")).toMatchObject({ status: "False" });
   });
 });

@@ -52,27 +52,46 @@ export interface DriveResult {
   /** every uid each trial name had, and each trial's Job: more than one is a duplicate */
   trialUids: Map<string, Set<string>>;
   jobUids: Map<string, Set<string>>;
+  /** each trial's MemeExperiment phases, in the order seen (a repeat only after another phase) */
+  phases: Map<string, string[]>;
+  /** the sweep's phases, in the order seen */
+  sweepPhases: string[];
+  /** the trial of each trainer pod, in the order the pods were first seen running (a re-run pod adds its trial again) */
+  started: string[];
+  /** the most trials' pods running at once */
+  maxRunningPods: number;
 }
 
 /** Until `done(sweep)`: each running pod acts once, as `behaviour` says. `reportUrl` is read at each report (an operator may restart). */
 export async function driveSweep(client: KubeClient, ns: string, name: string, behaviour: Behaviour, done: (s: Obj) => boolean, reportUrl: () => string, timeoutMs = 150_000): Promise<DriveResult> {
   const acted = new Set<string>();
-  const out: DriveResult = { sweep: undefined, maxLive: 0, trialUids: new Map(), jobUids: new Map() };
+  const seenPods = new Set<string>();
+  const out: DriveResult = { sweep: undefined, maxLive: 0, trialUids: new Map(), jobUids: new Map(), phases: new Map(), sweepPhases: [], started: [], maxRunningPods: 0 };
   const note = (m: Map<string, Set<string>>, k: string, uid: string) => m.set(k, (m.get(k) ?? new Set()).add(uid));
+  const append = (list: string[], x: string | undefined) => x !== undefined && list.at(-1) !== x && list.push(x);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await client.request<Obj>("GET", paths.sweep(ns, name));
+    append(out.sweepPhases, s.status?.phase);
     if (done(s)) return { ...out, sweep: s };
     if (Date.now() > deadline) throw new Error(`sweep ${name} not done within ${timeoutMs} ms: ${s.status?.phase} ${JSON.stringify(s.status?.counts)}`);
     const selector = { labelSelector: `memeops.io/sweep=${name}` };
     const exps: Obj[] = (await client.request<Obj>("GET", paths.experiments(ns), { query: selector })).items;
-    for (const e of exps) note(out.trialUids, e.metadata.name, e.metadata.uid);
+    for (const e of exps) {
+      note(out.trialUids, e.metadata.name, e.metadata.uid);
+      if (!out.phases.has(e.metadata.name)) out.phases.set(e.metadata.name, []);
+      append(out.phases.get(e.metadata.name)!, e.status?.phase);
+    }
     out.maxLive = Math.max(out.maxLive, exps.filter((e) => LIVE.includes(e.status?.phase) && !e.metadata.annotations?.["memeops.io/prune"]).length);
     for (const j of (await client.request<Obj>("GET", paths.jobs(ns))).items as Obj[]) note(out.jobUids, j.metadata.labels?.["memeops.io/experiment"] ?? "?", j.metadata.uid);
     const pods: Obj[] = (await client.request<Obj>("GET", paths.pods(ns), { query: { labelSelector: "app.kubernetes.io/managed-by=memeops-operator" } })).items;
+    const trialOf = (pod: Obj) => exps.find((e) => e.metadata.name === pod.metadata.labels?.["memeops.io/experiment"]);
+    const runningTrialPods = pods.filter((p) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp && trialOf(p));
+    out.maxRunningPods = Math.max(out.maxRunningPods, runningTrialPods.length);
+    for (const pod of runningTrialPods) if (!seenPods.has(pod.metadata.uid) && seenPods.add(pod.metadata.uid)) out.started.push(trialOf(pod).metadata.name);
     for (const pod of pods) {
       if (pod.status?.phase !== "Running" || pod.metadata.deletionTimestamp || acted.has(pod.metadata.uid)) continue;
-      const exp = exps.find((e) => e.metadata.name === pod.metadata.labels?.["memeops.io/experiment"]);
+      const exp = trialOf(pod);
       const entry = exp && (s.status?.trials ?? []).find((t: Obj) => t.index === Number(exp.metadata.labels["memeops.io/trial-index"]));
       const act = entry && behaviour(entry, s);
       if (!act) continue;
