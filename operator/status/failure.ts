@@ -2,6 +2,7 @@
 // attempt, image pull errors, GPUs the scheduler could not find. Reads the Job's own verdict first (it survives its
 // pods), then the pods for the container's exit code.
 import type { MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
+import { REASON } from "../../api/contract/conditions.ts";
 import { CONTAINER } from "../builders/job.ts";
 import { jobCondition, type ContainerState, type JobObject, type PodObject } from "../kube/types.ts";
 import { DEPENDENCY_REASON } from "./dependency.ts";
@@ -17,6 +18,7 @@ export const FAILURE_REASONS = [
   "InvalidSpec",
   "JobDeleted",
   "OOMKilled",
+  REASON.evicted,
   "DeadlineExceeded",
   "BackoffLimitExceeded",
   "PodFailurePolicy",
@@ -47,6 +49,13 @@ export function jobFailure(job: JobObject, pods: readonly PodObject[], stage: st
   const base = { stage, ...(terminated && { exitCode: terminated.exitCode }) };
   if (failed.reason === "DeadlineExceeded") {
     return { ...base, reason: "DeadlineExceeded", message: `Job ${job.metadata.name} ran past runtime.activeDeadlineSeconds${exit}: ${failed.message ?? ""}`.trim() };
+  }
+  // The pod was taken away (preempted, drained, its node lost): not the trainer's failure, so a sweep re-runs the
+  // trial with the same parameters instead of charging it (Kubernetes marks such pods with DisruptionTarget).
+  const disruption = last?.status?.conditions?.find((c) => c.type === "DisruptionTarget" && c.status === "True");
+  if (disruption) {
+    const why = `${disruption.reason ?? "disrupted"}${disruption.message ? `: ${disruption.message}` : ""}`;
+    return { ...base, reason: REASON.evicted, message: `Job ${job.metadata.name}'s pod ${last!.metadata.name} was evicted (${why.slice(0, 500)}) after ${attempts} attempt(s)` };
   }
   if (terminated?.reason === "OOMKilled" || terminated?.exitCode === 137 && terminated.reason === "OOMKilled") {
     return { ...base, reason: "OOMKilled", message: `the trainer ran out of memory (exit code 137) after ${attempts} attempt(s); raise spec.resources.memory` };

@@ -4,7 +4,7 @@
 // a crash between the two is repaired by the next reconcile from the status alone.
 import { bestOfCurve, objectiveCurve, trialName } from "../../api/contract/sweep.ts";
 import { readPruneAnnotation, type PruneRecord } from "../../api/contract/prune.ts";
-import { CONDITION } from "../../api/contract/conditions.ts";
+import { CONDITION, REASON } from "../../api/contract/conditions.ts";
 import type { Condition, MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
 import { objectiveDirection, type MemeSweepSpec } from "../../api/v1alpha1/sweep-spec.ts";
 import { countKey, MAX_TRIAL_MESSAGE, TRIAL_PHASES, type MemeSweepStatus, type SweepPhase, type SweepTrial, type TrialPhase } from "../../api/v1alpha1/sweep-status.ts";
@@ -19,7 +19,8 @@ export const MAX_RERUNS = 3;
 /** Failure reasons of a trial that ran out of memory or was refused: the search learns it is bad, nobody retries. */
 const INFEASIBLE_REASONS = new Set(["OOMKilled", "InvalidSpec"]);
 /** Failure reasons of a trial that lost its machine or its quota: run again, same parameters. */
-const EVICTED_REASONS = new Set(["Evicted", "Preempted"]);
+/** An experiment Failed because its pod was taken away (operator/status/failure.ts): re-run, not charged. */
+const EVICTED_REASONS = new Set<string>([REASON.evicted]);
 const FINAL: readonly TrialPhase[] = ["Succeeded", "Failed", "Infeasible", "MetricsMissing", "Pruned"];
 const ACTIVE: readonly TrialPhase[] = ["Pending", "Queued", "Running", "Evicted"];
 const RUNNING_EXPERIMENT = new Set(["Preparing", "Training", "Evaluating"]);

@@ -144,6 +144,21 @@ describe("status", () => {
     expect(transitionEvents({ phase: "Training" }, s)[0]).toMatchObject({ type: "Warning", reason: "OOMKilled" });
   });
 
+  it("a pod taken away (DisruptionTarget: preempted, drained, node lost) fails the Job as Evicted, named with the kubelet's reason", () => {
+    const evicted: PodObject = {
+      ...pod("Failed", { exitCode: 137, reason: "Error" }),
+      status: { ...pod("Failed", { exitCode: 137, reason: "Error" }).status, conditions: [{ type: "DisruptionTarget", status: "True", reason: "DeletionByTaintManager", message: "Taint manager: deleting due to NoExecute taint" }] },
+    };
+    const units = [{ unit: { key: "run", stages: ["train" as const] }, name: "e-run", job: job([{ type: "Failed", reason: "BackoffLimitExceeded" }], 1), pods: [evicted] }];
+    const s = computeStatus(observe({ units }));
+    expect(s.phase).toBe("Failed");
+    expect(s.failure).toMatchObject({ reason: "Evicted", exitCode: 137 });
+    expect(s.failure?.message).toContain("DeletionByTaintManager");
+    // the same exit code without the condition is the trainer's own failure
+    const plain = computeStatus(observe({ units: [{ ...units[0]!, pods: [pod("Failed", { exitCode: 137, reason: "Error" })] }] }));
+    expect(plain.failure?.reason).toBe("BackoffLimitExceeded");
+  });
+
   it("DeadlineExceeded, a deleted Job, suspend, an invalid spec", () => {
     expect(computeStatus(observe({ units: [{ unit: { key: "run", stages: ["train"] }, name: "e-run", job: job([{ type: "Failed", reason: "DeadlineExceeded" }]), pods: [] }] })).failure?.reason).toBe("DeadlineExceeded");
     expect(computeStatus(observe({ status: { jobs: [{ stage: "run", name: "e-run" }] }, units: [{ unit: { key: "run", stages: ["train"] }, name: "e-run", pods: [] }] })).failure?.reason).toBe("JobDeleted");
