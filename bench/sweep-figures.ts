@@ -56,6 +56,7 @@ function earlyStopping(flag: string): Doc {
 }
 const pruneSettings = values.prune.map((flag) => ({ flag, earlyStopping: earlyStopping(flag) }));
 const parts = new Set(values.parts.split(","));
+for (const p of parts) if (p !== "1" && p !== "2") throw new Error(`--parts: '${p}' is not a part (1: pruned against unpruned, 2: TPE against random)`);
 const out = resolve(values.out);
 const storage = join(out, "storage");
 mkdirSync(out, { recursive: true });
@@ -77,7 +78,7 @@ function sweepDoc(name: string, spec: Doc, epochs: number): Doc {
 
 type SweepRun = { result: SweepResult; wall: number; exit: number | null };
 
-/** Runs `memeops sweep run` on the document; its output goes to DIR/sweep.log; returns sweep.json and the wall time. */
+/** Runs `memeops sweep run` on the document (written to OUT/NAME.yaml; its output to OUT/NAME.log); returns its sweep.json and wall time. */
 async function runSweep(doc: Doc): Promise<SweepRun> {
   const name = doc.metadata.name as string;
   const dir = join(out, name);
