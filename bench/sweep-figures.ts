@@ -9,7 +9,7 @@
 //     value each found and at which trial.
 // The objective is val_loss (minimised): the quickstart reaches val AUROC 1 in most trials, so AUROC ties where the
 // loss still orders the trials (how early a trial learned the XOR and how far its loss fell by then).
-// About 25 minutes on 2 loaded CPU cores with the defaults; figures and what they show: docs/operator.md#sweeps.
+// 14-25 minutes on 2 loaded CPU cores with the defaults; figures and what they show: docs/operator.md#sweeps.
 //   npx tsx bench/sweep-figures.ts [--out DIR] [--parallel 2] [--parts 1,2] [--search-trials 10] [--search-epochs 8]
 //     [--seed 1] [--prune asha:4,2 --prune asha:6,2 --prune median:6,2]
 // --prune, repeatable, each a pruned sweep compared with the one unpruned run: asha:MIN_EPOCHS,REDUCTION_FACTOR or
