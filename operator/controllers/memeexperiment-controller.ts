@@ -13,7 +13,7 @@ import { kueueQueue } from "../builders/kueue.ts";
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { keyOf, type Informer, type KubeObject } from "../kube/informer.ts";
-import { mergePatch, removeFinalizer, topLevelMergePatch } from "../kube/patch.ts";
+import { mergePatch, removeBuiltinFinalizer, removeFinalizer, topLevelMergePatch } from "../kube/patch.ts";
 import { OwnWrites } from "../kube/own-writes.ts";
 import { paths } from "../kube/paths.ts";
 import { setWorkloadsActive } from "../kube/workloads.ts";
@@ -62,9 +62,12 @@ export interface Result {
 export class MemeExperimentController {
   /** Experiments as this operator's own writes left them, until the informer has caught up. */
   private readonly written: OwnWrites<ExperimentObject>;
+  /** Pods as the finalizer release left them: a reconcile before the informer catches up does not release them again. */
+  private readonly releasedPods: OwnWrites<PodObject>;
 
   constructor(private readonly d: ControllerDeps) {
     this.written = new OwnWrites(d.experiments);
+    this.releasedPods = new OwnWrites(d.pods);
   }
 
   /** Keys to reconcile when an object changes: an experiment itself and those that wait for it; a child's owner. */
@@ -309,19 +312,13 @@ export class MemeExperimentController {
 
   /** Let finished trainer pods go: their final state is in the status now (the caller wrote it first). */
   private async releasePods(pods: readonly PodObject[]): Promise<void> {
-    for (const pod of pods) {
+    for (const cached of pods) {
+      const pod = this.releasedPods.latest(keyOf(cached)) ?? cached;
       if (!pod.metadata.finalizers?.includes(POD_FINALIZER)) continue;
       if (!isPodTerminal(pod) && !this.orphaned(pod)) continue;
       const path = paths.pod(pod.metadata.namespace ?? "", pod.metadata.name);
-      try {
-        await removeFinalizer(this.d.client, path, pod, POD_FINALIZER);
-      } catch (err) {
-        if (isNotFound(err)) continue;
-        if (!isConflict(err)) throw err;
-        // The cache was behind (the Job controller also edits finalizers): once more on a fresh read.
-        const fresh = await this.d.client.request<PodObject>("GET", path);
-        if (fresh.metadata.finalizers?.includes(POD_FINALIZER)) await removeFinalizer(this.d.client, path, fresh, POD_FINALIZER);
-      }
+      const released = await removeBuiltinFinalizer<PodObject>(this.d.client, path, POD_FINALIZER).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      if (released) this.releasedPods.remember(released);
     }
   }
 

@@ -10,6 +10,7 @@ export const CONTENT = {
   json: "application/json",
   mergePatch: "application/merge-patch+json",
   jsonPatch: "application/json-patch+json",
+  strategicMergePatch: "application/strategic-merge-patch+json",
   apply: "application/apply-patch+yaml",
 } as const;
 

@@ -39,3 +39,13 @@ export function removeFinalizer(client: KubeClient, path: string, obj: { metadat
   const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
   return mergePatch(client, path, { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers } });
 }
+
+/**
+ * Remove one finalizer from a built-in object (a pod) whatever else changed meanwhile: the server deletes it from its
+ * current list (`$deleteFromPrimitiveList`, finalizers merge by value), so a concurrent edit by another controller
+ * (the Job controller drops its own pod finalizer at the same moment) is neither a conflict nor overwritten.
+ * Custom resources have no strategic merge: they use removeFinalizer.
+ */
+export function removeBuiltinFinalizer<T>(client: KubeClient, path: string, finalizer: string): Promise<T> {
+  return client.request<T>("PATCH", path, { body: { metadata: { [`$deleteFromPrimitiveList/finalizers`]: [finalizer] } }, contentType: CONTENT.strategicMergePatch });
+}

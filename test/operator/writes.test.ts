@@ -30,7 +30,13 @@ describe("writes per lifecycle", () => {
     const w = writes(before);
     const total = Object.values(w).reduce((a, b) => a + b, 0);
     console.log(`[writes] one lifecycle: ${total} writes ${JSON.stringify(w)}`);
-    expect(w).toEqual({ "POST jobs": 1, "PATCH memeexperiments/status": 3, "PATCH pods": 1 });
+    expect(Object.keys(w).sort()).toEqual(["PATCH memeexperiments/status", "PATCH pods", "POST jobs"]);
+    expect(w["POST jobs"]).toBe(1);
+    // Pending, Training, Succeeded; an operator that first sees the Job after it finished skips Training (under load).
+    expect(w["PATCH memeexperiments/status"]).toBeGreaterThanOrEqual(2);
+    expect(w["PATCH memeexperiments/status"]).toBeLessThanOrEqual(3);
+    // The release removes the finalizer by value on the server: the Job controller's own finalizer edit never conflicts with it.
+    expect(w["PATCH pods"]).toBe(1);
     expect(total).toBeLessThanOrEqual(5);
     expect(conflicts()).toEqual([]);
   });
@@ -51,8 +57,9 @@ describe("writes per lifecycle", () => {
     // between: fewer writes, never more (observed 40-52 of 60 at load 10-17 on 2 cores).
     expect(w["PATCH memeexperiments/status"]).toBeLessThanOrEqual(3 * names.length);
     expect(w["PATCH memeexperiments/status"]).toBeGreaterThanOrEqual(2 * names.length);
-    // A pod finalizer release may meet the Job controller's own finalizer edit: a conflict, then once more (23 of 20 seen at load 15).
-    expect(w["PATCH pods"]).toBeLessThanOrEqual(2 * names.length);
+    // One release per pod: by value on the server (no conflict with the Job controller's finalizer edit), and never
+    // again from a cache that has not seen the first.
+    expect(w["PATCH pods"]).toBe(names.length);
     expect(Object.keys(w).sort()).toEqual(["PATCH memeexperiments/status", "PATCH pods", "POST jobs"]);
     expect(conflicts()).toEqual([]);
   });
