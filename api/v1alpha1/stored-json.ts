@@ -1,6 +1,7 @@
 // How many bytes a value takes where the API server keeps it, and the largest that a schema lets it take. etcd holds a
-// custom resource as JSON written by Go's encoding/json, which escapes more than JSON.stringify (<, >, &, U+2028 and
-// U+2029 as \u00XX), and the API server bounds strings in characters, not bytes: one character can cost 6 bytes.
+// custom resource as JSON written in Go, whose encoding/json by default escapes more than JSON.stringify (<, >, &,
+// U+2028 and U+2029 as \u00XX): each character is counted at the larger of the two. And the API server bounds strings
+// in characters, not bytes: one character can cost 6 bytes.
 import { z } from "zod";
 
 type Node = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

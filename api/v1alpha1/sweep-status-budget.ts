@@ -5,9 +5,10 @@
 // the trials' parameters are these paths with each domain's longest value. A spec over the budget is refused naming
 // spec.budget.maxTrials (zod: memeops validate, memeops sweep run, the operator's InvalidSpec).
 //
-// Not in the CRD's CEL: the API server's CEL cannot read a categorical value (an untyped node) nor know the length
-// of a number's JSON, so the API server admits such a spec and the operator refuses it (InvalidSpec, no new trial,
-// nothing recorded lost) until spec.budget.maxTrials is lowered again.
+// Not in the CRD's CEL: Kubernetes' CEL has a list sum(), but not the terms to sum. It cannot read a categorical value
+// (an untyped node there) nor know the length of a number's JSON or of a string's escapes, so the API server admits
+// such a spec and the operator refuses it (InvalidSpec, no new trial, nothing recorded lost) until
+// spec.budget.maxTrials is lowered again.
 import { LONGEST_NUMBER, maxStoredBytes, storedJsonBytes, storedStringBytes } from "./stored-json.ts";
 import { MAX_TRIALS } from "./sweep-limits.ts";
 import { memeSweepStatus, sweepTrial } from "./sweep-status.ts";
