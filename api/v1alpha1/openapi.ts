@@ -2,6 +2,7 @@
 // no additionalProperties:false (the API server prunes, and strict field validation reports unknown fields),
 // no unions except int-or-string, no JSON Schema keywords the API server does not know.
 import { z } from "zod";
+import { TEXT } from "./stored-json.ts";
 
 type Node = Record<string, unknown>;
 const SAFE_INT = Number.MAX_SAFE_INTEGER;
@@ -18,7 +19,7 @@ function structural(node: Node, path: string): Node {
   const out: Node = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === "additionalProperties" && value === false) continue;
-    if (key === "propertyNames" || key === "id") continue;
+    if (key === "propertyNames" || key === "id" || key === TEXT) continue; // TEXT: a byte bound only the runtime checks
     if ((key === "maximum" && value === SAFE_INT) || (key === "minimum" && value === -SAFE_INT)) continue;
     out[key] = value;
   }

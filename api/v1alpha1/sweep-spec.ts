@@ -5,9 +5,10 @@ import { pathsOfType, PARAMETER_PATHS } from "./parameter-paths.ts";
 import { exactlyOneOf, type CrossFieldRule, type TransitionRule } from "./rules.ts";
 import { immutableAs, scalar, str, withRules } from "./schema-helpers.ts";
 import { EARLY_STOPPING_METRICS, memeExperimentSpec } from "./spec.ts";
+import { MAX_PARAMETERS, MAX_TRIALS } from "./sweep-limits.ts";
+import { statusBudgetProblem } from "./sweep-status-budget.ts";
 
-export const MAX_PARAMETERS = 20;
-export const MAX_TRIALS = 500;
+export { MAX_PARAMETERS, MAX_TRIALS } from "./sweep-limits.ts";
 export const OBJECTIVE_METRICS = EARLY_STOPPING_METRICS;
 export const DIRECTIONS = ["maximize", "minimize"] as const;
 export const DOMAINS = ["categorical", "uniform", "logUniform", "int"] as const;
@@ -117,7 +118,7 @@ const algorithm = withRules(
 const duration = () => z.string().max(64).regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, "must be a duration such as 90m, 6h or 1h30m");
 
 const budget = z.strictObject({
-  maxTrials: z.int().min(1).max(MAX_TRIALS).default(10).describe("trials created at most (may be raised, not below the trials already created)"),
+  maxTrials: z.int().min(1).max(MAX_TRIALS).default(10).describe("trials created at most (may be raised, not below the trials already created, nor above what keeps the status the trials fill within the sweep's size budget)"),
   parallelism: z.int().min(1).max(100).default(1).describe("trials pending, queued or running at once"),
   maxFailedTrials: z.int().min(0).max(MAX_TRIALS).default(3).describe("the sweep fails once more trials than this have Failed"),
   maxDuration: duration().optional().describe("the sweep ends (and stops its trials) this long after it started"),
@@ -178,6 +179,10 @@ export const memeSweepSpec = withRules(
     budget: budget.describe("how many trials, how many at once, how many failures, how long; may change").prefault({}),
     earlyStopping: immutableAs(earlyStopping.describe("prune trials whose curves fall behind (at most one rule)"), "spec.earlyStopping", "MemeSweep").optional(),
     suspend: z.boolean().default(false).describe("create no trial and suspend the running ones until set to false"),
+  }).superRefine((spec, ctx) => {
+    // Runtime only: the CRD cannot weigh categorical values (untyped there) nor a number's JSON (see the budget).
+    const problem = statusBudgetProblem(spec);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["budget", "maxTrials"] });
   }),
   [],
   specTransitions,

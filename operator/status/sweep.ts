@@ -7,7 +7,8 @@ import { readPruneAnnotation, type PruneRecord } from "../../api/contract/prune.
 import { CONDITION, REASON } from "../../api/contract/conditions.ts";
 import type { Condition, MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
 import { objectiveDirection, type MemeSweepSpec } from "../../api/v1alpha1/sweep-spec.ts";
-import { countKey, MAX_TRIAL_MESSAGE, TRIAL_PHASES, type MemeSweepStatus, type SweepPhase, type SweepTrial, type TrialPhase } from "../../api/v1alpha1/sweep-status.ts";
+import { clipText } from "../../api/v1alpha1/stored-json.ts";
+import { countKey, MAX_CONDITION_MESSAGE, MAX_TRIAL_MESSAGE, MAX_TRIAL_REASON, TRIAL_PHASES, type MemeSweepStatus, type SweepPhase, type SweepTrial, type TrialPhase } from "../../api/v1alpha1/sweep-status.ts";
 import { trialSpec } from "../../api/v1alpha1/sweep-values.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
 import { decide, type Curve, type Direction, type Observation as SearchObservation, type PrunerConfig, type SearchAlgorithm } from "../../search/index.ts";
@@ -55,7 +56,10 @@ export interface SweepPlan {
 }
 
 const isFinal = (p: TrialPhase) => FINAL.includes(p);
-const clip = (m: string | undefined) => (m === undefined ? undefined : m.length > MAX_TRIAL_MESSAGE ? `${m.slice(0, MAX_TRIAL_MESSAGE - 3)}...` : m);
+// Texts clipped to their byte bounds in the status schema, on which the sweep's status budget rests.
+const clip = (m: string | undefined) => (m === undefined ? undefined : clipText(m, MAX_TRIAL_MESSAGE));
+const sweepConditionsOf = (current: Condition[] | undefined, list: ConditionInput[], generation: number | undefined, now: string) =>
+  setConditions(current, list.map((c) => ({ ...c, message: clipText(c.message, MAX_CONDITION_MESSAGE) })), generation, now);
 
 /** What a trial's object says about it, merged into its recorded entry. */
 export function observeTrial(entry: SweepTrial, exp: TrialObject | undefined, spec: MemeSweepSpec): SweepTrial {
@@ -74,7 +78,14 @@ export function observeTrial(entry: SweepTrial, exp: TrialObject | undefined, sp
   const s = exp.status ?? {};
   const best = bestOfCurve(objectiveCurve(s.epochs, spec.objective.metric), objectiveDirection(spec.objective));
   const measured = best ? { value: best.value, epoch: best.epoch } : {};
-  const with_ = (phase: TrialPhase, extra: Partial<SweepTrial> = {}): SweepTrial => ({ ...base, phase, ...measured, ...extra, ...(extra.message !== undefined && { message: clip(extra.message) }) });
+  const with_ = (phase: TrialPhase, extra: Partial<SweepTrial> = {}): SweepTrial => ({
+    ...base,
+    phase,
+    ...measured,
+    ...extra,
+    ...(extra.reason !== undefined && { reason: clipText(extra.reason, MAX_TRIAL_REASON) }),
+    ...(extra.message !== undefined && { message: clip(extra.message) }),
+  });
   switch (s.phase as string | undefined) {
     case "Succeeded":
       return best ? with_("Succeeded") : with_("MetricsMissing", { reason: "MetricsMissing", message: `succeeded without recording ${spec.objective.metric}` });
@@ -257,19 +268,18 @@ function sweepConditions(o: SweepObservation, phase: SweepPhase, ending: Ending 
     { type: CONDITION.suspended, status: is(phase === "Suspended"), reason: phase === "Suspended" ? "SpecSuspended" : "NotSuspended", message: phase === "Suspended" ? "spec.suspend is true: no new trial, running ones suspended" : "spec.suspend is false or the sweep has ended" },
     { type: CONDITION.invalidSpec, status: "False", reason: "SpecValid", message: "the spec passed the runtime checks" },
   ];
-  return setConditions(o.status.conditions, list, o.generation, o.now);
+  return sweepConditionsOf(o.status.conditions, list, o.generation, o.now);
 }
 
 /** The status of a sweep whose spec the runtime refuses: Failed, InvalidSpec naming the field; nothing is created. */
 export function invalidSweepStatus(status: MemeSweepStatus, generation: number | undefined, message: string, now: string): MemeSweepStatus {
-  const m = message.slice(0, 4096);
   const list: ConditionInput[] = [
-    { type: CONDITION.ready, status: "False", reason: "InvalidSpec", message: m },
-    { type: CONDITION.running, status: "False", reason: "InvalidSpec", message: m },
+    { type: CONDITION.ready, status: "False", reason: "InvalidSpec", message },
+    { type: CONDITION.running, status: "False", reason: "InvalidSpec", message },
     { type: CONDITION.succeeded, status: "False", reason: "InvalidSpec", message: "not (yet) succeeded" },
-    { type: CONDITION.failed, status: "True", reason: "InvalidSpec", message: m },
+    { type: CONDITION.failed, status: "True", reason: "InvalidSpec", message },
     { type: CONDITION.suspended, status: "False", reason: "NotSuspended", message: "the spec is invalid" },
-    { type: CONDITION.invalidSpec, status: "True", reason: "InvalidSpec", message: m },
+    { type: CONDITION.invalidSpec, status: "True", reason: "InvalidSpec", message },
   ];
-  return { ...status, phase: "Failed", ...(generation !== undefined && { observedGeneration: generation }), conditions: setConditions(status.conditions, list, generation, now) };
+  return { ...status, phase: "Failed", ...(generation !== undefined && { observedGeneration: generation }), conditions: sweepConditionsOf(status.conditions, list, generation, now) };
 }

@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import { succeedPod } from "./fake-kubelet.ts";
 import { podTokenFile, type Obj } from "./operator-harness.ts";
 import { Reporter } from "../../trainer-image/src/stages/reporter.ts";
-import type { KubeClient } from "../../operator/kube/client.ts";
+import { ApiError, type KubeClient } from "../../operator/kube/client.ts";
 import { mergePatch } from "../../operator/kube/patch.ts";
 import { paths } from "../../operator/kube/paths.ts";
 
@@ -62,6 +62,19 @@ export interface DriveResult {
   maxRunningPods: number;
 }
 
+/** A GET, again while the API server answers 429: a CRD's storage just created refuses lists until its watch cache is ready. */
+async function read(client: KubeClient, path: string, query?: Record<string, string>): Promise<Obj> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await client.request<Obj>("GET", path, query && { query });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 429) || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
 /** Until `done(sweep)`: each running pod acts once, as `behaviour` says. `reportUrl` is read at each report (an operator may restart). */
 export async function driveSweep(client: KubeClient, ns: string, name: string, behaviour: Behaviour, done: (s: Obj) => boolean, reportUrl: () => string, timeoutMs = 150_000): Promise<DriveResult> {
   const acted = new Set<string>();
@@ -71,20 +84,20 @@ export async function driveSweep(client: KubeClient, ns: string, name: string, b
   const append = (list: string[], x: string | undefined) => x !== undefined && list.at(-1) !== x && list.push(x);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const s = await client.request<Obj>("GET", paths.sweep(ns, name));
+    const s = await read(client, paths.sweep(ns, name));
     append(out.sweepPhases, s.status?.phase);
     if (done(s)) return { ...out, sweep: s };
     if (Date.now() > deadline) throw new Error(`sweep ${name} not done within ${timeoutMs} ms: ${s.status?.phase} ${JSON.stringify(s.status?.counts)}`);
     const selector = { labelSelector: `memeops.io/sweep=${name}` };
-    const exps: Obj[] = (await client.request<Obj>("GET", paths.experiments(ns), { query: selector })).items;
+    const exps: Obj[] = (await read(client, paths.experiments(ns), selector)).items;
     for (const e of exps) {
       note(out.trialUids, e.metadata.name, e.metadata.uid);
       if (!out.phases.has(e.metadata.name)) out.phases.set(e.metadata.name, []);
       append(out.phases.get(e.metadata.name)!, e.status?.phase);
     }
     out.maxLive = Math.max(out.maxLive, exps.filter((e) => LIVE.includes(e.status?.phase) && !e.metadata.annotations?.["memeops.io/prune"]).length);
-    for (const j of (await client.request<Obj>("GET", paths.jobs(ns))).items as Obj[]) note(out.jobUids, j.metadata.labels?.["memeops.io/experiment"] ?? "?", j.metadata.uid);
-    const pods: Obj[] = (await client.request<Obj>("GET", paths.pods(ns), { query: { labelSelector: "app.kubernetes.io/managed-by=memeops-operator" } })).items;
+    for (const j of (await read(client, paths.jobs(ns))).items as Obj[]) note(out.jobUids, j.metadata.labels?.["memeops.io/experiment"] ?? "?", j.metadata.uid);
+    const pods: Obj[] = (await read(client, paths.pods(ns), { labelSelector: "app.kubernetes.io/managed-by=memeops-operator" })).items;
     const trialOf = (pod: Obj) => exps.find((e) => e.metadata.name === pod.metadata.labels?.["memeops.io/experiment"]);
     const runningTrialPods = pods.filter((p) => p.status?.phase === "Running" && !p.metadata.deletionTimestamp && trialOf(p));
     out.maxRunningPods = Math.max(out.maxRunningPods, runningTrialPods.length);

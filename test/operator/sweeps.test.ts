@@ -8,6 +8,8 @@ import { kubectl, kubectlJson, kubectlOk, waitFor } from "../cluster/kubectl.ts"
 import { apiClient, apply, operatorPerFile, type Obj } from "./operator-harness.ts";
 import { driveSweep, final, sweepManifest, type Act, type Behaviour } from "./sweep-driver.ts";
 import type { KubeClient } from "../../operator/kube/client.ts";
+import { memeSweepSpec } from "../../api/v1alpha1/sweep-spec.ts";
+import { statusBound } from "../../api/v1alpha1/sweep-status-budget.ts";
 
 const env = operatorPerFile("memeops-sweep");
 const sweep = (name: string, spec: Record<string, unknown>) => sweepManifest(env.ns, name, spec);
@@ -111,6 +113,45 @@ describe("MemeSweep", () => {
     expect(s.status.phase).toBe("Failed");
     expect(s.status.conditions.find((c: Obj) => c.type === "InvalidSpec").message).toContain("spec.parameters[0].logUniform.max: training.learningRate = 2 is refused");
     expect(trialsOf("badvalues")).toEqual([]);
+  });
+
+  test("maxTrials patched over the status budget: InvalidSpec naming spec.budget.maxTrials, nothing created or lost; patched back, the sweep goes on", { timeout: 240_000 }, async () => {
+    const client = await apiClient();
+    // long values in fields a kwok trial never reads make each trial's entry about 2.6 KiB at most
+    const fixed = (path: string, value: string) => ({ path, categorical: { values: [value] } });
+    const parameters = [
+      { path: "training.learningRate", uniform: { min: 0.001, max: 0.1 } },
+      fixed("dataset.layout.annotations", "a".repeat(253)),
+      fixed("dataset.layout.images", "b".repeat(253)),
+      fixed("tracking.experimentName", "\u{1F600}".repeat(100)),
+      ...["id", "image", "text", "label"].map((f) => fixed(`dataset.layout.fields.${f}`, f[0]!.repeat(200))),
+    ];
+    apply(sweep("budget", { parameters, budget: { maxTrials: 2, parallelism: 2 } }));
+    const behaviour: Behaviour = () => ({ epochs: [0.7, 0.8], end: "succeeded" });
+    const { sweep: done } = await drive(client, "budget", behaviour, final("Succeeded"));
+    const largest = statusBound(memeSweepSpec.parse(done.spec)).largestMaxTrials;
+    expect(largest).toBeGreaterThan(3);
+    expect(largest).toBeLessThan(500);
+    const invalidSpec = (s: Obj) => s.status?.conditions?.find((c: Obj) => c.type === "InvalidSpec");
+
+    // the API server admits it (its CEL cannot weigh the values); the operator refuses it and creates nothing
+    kubectlOk(["patch", "memesweep", "budget", "-n", env.ns, "--type=merge", "-p", JSON.stringify({ spec: { budget: { maxTrials: largest + 1 } } })]);
+    const refused = await waitFor("InvalidSpec for the new generation", () => {
+      const x = getSweep("budget");
+      return invalidSpec(x)?.status === "True" && invalidSpec(x).observedGeneration === x.metadata.generation ? x : undefined;
+    });
+    expect(invalidSpec(refused).message).toContain(`spec.budget.maxTrials: ${largest + 1} trials could make the sweep's status`);
+    expect(invalidSpec(refused).message).toContain(`these parameters allow spec.budget.maxTrials up to ${largest}`);
+    expect(refused.status.phase).toBe("Failed");
+    for (const key of ["trials", "trialsCreated", "bestTrial", "counts", "startTime"]) expect(refused.status[key]).toEqual(done.status[key]);
+    expect(trialsOf("budget").map((e) => e.metadata.name).sort()).toEqual(["budget-t0001", "budget-t0002"]);
+
+    // back within the budget: the condition clears and the sweep goes on from what it recorded
+    kubectlOk(["patch", "memesweep", "budget", "-n", env.ns, "--type=merge", "-p", '{"spec":{"budget":{"maxTrials":3}}}']);
+    const { sweep: again } = await drive(client, "budget", behaviour, (s) => final("Succeeded")(s) && s.status.trialsCreated === 3);
+    expect(invalidSpec(again)).toMatchObject({ status: "False", observedGeneration: again.metadata.generation });
+    expect(again.status.trials.slice(0, 2)).toEqual(done.status.trials);
+    expect(again.status.trials[2]).toMatchObject({ name: "budget-t0003", phase: "Succeeded" });
   });
 
   test("suspend: no new trial, the running ones suspended (their Jobs too); resuming goes on", { timeout: 180_000 }, async () => {

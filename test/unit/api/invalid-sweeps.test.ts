@@ -1,10 +1,12 @@
 // Bad MemeSweeps are refused naming the field: by the API server's rules (here its emulation) where CEL can say it,
-// and by the runtime's trial check (memeops validate, the operator's InvalidSpec) where only a trial spec can.
+// and by the runtime's trial check (memeops validate, the operator's InvalidSpec) where only a trial spec can, or
+// the status size budget, which CEL cannot weigh.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadExperimentsFromText } from "../../../api/load.ts";
 import { memeSweepCrd } from "../../../api/v1alpha1/crd.ts";
+import { PARAMETER_PATHS } from "../../../api/v1alpha1/parameter-paths.ts";
 import { serverEmulator } from "./server-emulation.ts";
 
 const sample = parse(readFileSync("conf/sweeps/quickstart-sweep.yaml", "utf8"));
@@ -41,5 +43,15 @@ describe("invalid sweeps", () => {
     expect(hit!.message).toContain(words);
     const crd = server(withParameters(parameters).spec);
     expect(crd.ok, crd.errors.join("; ")).toBe(!byCrd);
+  });
+});
+
+describe("a sweep whose status could outgrow etcd", () => {
+  it("is refused by the runtime naming spec.budget.maxTrials and the largest it allows; the CRD cannot weigh it and admits it", () => {
+    const paths = [...PARAMETER_PATHS.keys()].slice(0, 20);
+    const doc = { ...sample, spec: { ...sample.spec, parameters: paths.map((path) => ({ path, categorical: { values: ["x".repeat(253)] } })), budget: { maxTrials: 500 } } };
+    const hit = problemsOf(doc).find((p) => p.path === "spec.budget.maxTrials");
+    expect(hit?.message).toMatch(/^500 trials could make the sweep's status, with its spec, \d+ KiB .* these parameters allow spec\.budget\.maxTrials up to \d+/);
+    expect(server(doc.spec).errors).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 // The CRDs and the runtime cannot drift apart: for generated specs of each kind, zod's verdict equals the verdict of
 // the generated CRD schema (OpenAPI checks with ajv, then its CEL rules with cel-js).
-// One thing the CRD cannot check is left to the runtime: a sweep's categorical values are untyped in the CRD (CEL
-// cannot type a string-number-boolean union), so the generators only draw scalars there.
+// Two things the CRD cannot check are left to the runtime: a sweep's categorical values are untyped in the CRD (CEL
+// cannot type a string-number-boolean union), so the generators only draw scalars there; and the status size budget
+// (sweep-status-budget.ts) is the runtime's alone, so the generators' short parameters stay far below it.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";

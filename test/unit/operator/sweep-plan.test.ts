@@ -3,8 +3,8 @@
 // experiments, evicted ones re-run once per eviction, suspend and the sweep's end act on what runs.
 import { describe, expect, it } from "vitest";
 import { memeSweepSpec, type MemeSweepSpecInput } from "../../../api/v1alpha1/sweep-spec.ts";
-import type { MemeSweepStatus } from "../../../api/v1alpha1/sweep-status.ts";
-import { durationMs, planSweep, type TrialObject } from "../../../operator/status/sweep.ts";
+import { memeSweepStatus, type MemeSweepStatus } from "../../../api/v1alpha1/sweep-status.ts";
+import { durationMs, invalidSweepStatus, planSweep, type TrialObject } from "../../../operator/status/sweep.ts";
 import { algorithmConfig, createAlgorithm, prunerConfig, searchSpace } from "../../../search/index.ts";
 import { buildTrial } from "../../../operator/builders/trial.ts";
 
@@ -65,6 +65,18 @@ describe("planSweep", () => {
     ]);
     expect(p.status).toMatchObject({ phase: "Succeeded", completionTime: NOW, bestTrial: { name: "s-t0001", value: 0.8, epoch: 2, mlflowRunUrl: "http://mlflow/r" } });
     expect(p.status.conditions?.find((c) => c.type === "Succeeded")).toMatchObject({ status: "True", reason: "BudgetExhausted" });
+  });
+
+  it("clips what it copies into the status to the schema's byte bounds, on which the sweep's size budget rests", () => {
+    const spec = specOf({ parameters: [{ path: "training.learningRate", categorical: { values: [0.1, 0.01] } }], budget: { maxTrials: 2, parallelism: 2, maxFailedTrials: 5 } });
+    const recorded = plan(spec).status;
+    const noisy = "<é\n\u0001😀".repeat(100);
+    const p = plan(spec, recorded, new Map([[0, trial(0, { phase: "Failed", failure: { reason: `Odd${"é".repeat(120)}`, message: noisy } })]]));
+    expect(p.status.trials?.[0]).toMatchObject({ phase: "Failed", reason: expect.stringMatching(/^Oddé+\.\.\.$/), message: expect.stringMatching(/^<é\n/) });
+    expect(memeSweepStatus.safeParse(p.status).error).toBeUndefined();
+    const refused = invalidSweepStatus(p.status, 2, `spec.parameters[0]: ${noisy.repeat(10)}`, NOW);
+    expect(refused.conditions?.find((c) => c.type === "InvalidSpec")?.message).toMatch(/^spec\.parameters\[0\]: <é/);
+    expect(memeSweepStatus.safeParse(refused).error).toBeUndefined();
   });
 
   it("an evicted trial is deleted once, re-created with the same parameters, and fails after MAX_RERUNS", () => {
