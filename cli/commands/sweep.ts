@@ -1,8 +1,7 @@
 // `memeops sweep run FILE`: a MemeSweep on this machine, with no cluster: trials as `memeops run` processes.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, parseFlags, UsageError, wantsHelp } from "../command.ts";
-import { formatTable, toCsv } from "../sweep/report.ts";
+import { formatTable } from "../sweep/report.ts";
 import { runSweep } from "../sweep/runner.ts";
 import { loadOneSweep } from "../../api/load.ts";
 
@@ -54,7 +53,6 @@ export const sweepCommand: Command = {
         log: (line) => console.log(line),
         signal: abort.signal,
       });
-      writeFileSync(join(out, "trials.csv"), toCsv(result));
       console.log(formatTable(result));
       console.log(`results: ${join(out, "sweep.json")}, ${join(out, "trials.csv")}`);
       return result.phase === "Succeeded" ? 0 : 1;
