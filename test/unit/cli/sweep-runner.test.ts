@@ -3,10 +3,9 @@
 // the running trials; pruned and stopped trials' MLflow runs (a real file store) are the sweep run's children,
 // tagged as the operator tags them and KILLED; the trials table goes onto the sweep's run; a suspended sweep is
 // refused.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { describe, expect, it, vi } from "vitest";
 import { runSweep, type SweepClock, type SweepResult } from "../../../cli/sweep/runner.ts";
 import type { TrialRun, TrialRunOptions } from "../../../cli/sweep/trial-process.ts";
@@ -14,6 +13,7 @@ import { parseMemeSweep } from "../../../api/v1alpha1/parse.ts";
 import type { MemeSweep } from "../../../api/v1alpha1/memesweep.ts";
 import { prunedRunTags } from "../../../api/contract/prune.ts";
 import { RUN_STATUS_CODE } from "../../../tracking/local-store.ts";
+import { storeRuns } from "./mlruns.ts";
 import { planSweep } from "../../../operator/status/sweep.ts";
 import { algorithmConfig, createAlgorithm, searchSpace } from "../../../search/index.ts";
 
@@ -88,23 +88,6 @@ function start(sweep: MemeSweep) {
   return { dir, clock, trials, lines, done };
 }
 
-/** The runs of a file store, by run name: tags, status, artifacts. */
-function storeRuns(mlruns: string) {
-  const out: Record<string, { id: string; tags: Record<string, string>; status: number; artifacts: string[] }> = {};
-  for (const exp of readdirSync(mlruns).filter((d) => /^\d+$/.test(d))) {
-    for (const id of readdirSync(join(mlruns, exp)).filter((d) => existsSync(join(mlruns, exp, d, "meta.yaml")))) {
-      const dir = join(mlruns, exp, id);
-      const tags = Object.fromEntries(readdirSync(join(dir, "tags"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => {
-        const file = join(e.parentPath, e.name);
-        return [file.slice(join(dir, "tags").length + 1), readFileSync(file, "utf8")];
-      }));
-      const meta = parse(readFileSync(join(dir, "meta.yaml"), "utf8")) as { status: number; run_name: string };
-      out[meta.run_name] = { id, tags, status: meta.status, artifacts: readdirSync(join(dir, "artifacts")) };
-    }
-  }
-  return out;
-}
-
 describe("sweep run: the sweep's end", () => {
   it("maxDuration: no trial starts after it, the running ones are stopped (Pruned, SweepEnded, runs KILLED), the operator's reason", async () => {
     const sweep = sweepOf({ budget: { maxTrials: 3, parallelism: 2, maxFailedTrials: 1, maxDuration: "10m" } });
@@ -153,7 +136,7 @@ describe("sweep run: the sweep's end", () => {
       expect(runs[t.name]!.tags["memeops.pruned.threshold"]).toBeUndefined();
     }
     const csv = readFileSync(join(s.dir, "out", "trials.csv"), "utf8");
-    expect(readFileSync(join(s.dir, "mlruns", readdirSync(join(s.dir, "mlruns")).find((d) => existsSync(join(s.dir, "mlruns", d, runs.s!.id)))!, runs.s!.id, "artifacts", "trials.csv"), "utf8")).toBe(csv);
+    expect(readFileSync(join(runs.s!.dir, "artifacts", "trials.csv"), "utf8")).toBe(csv);
     expect(csv.split("\n")[1]).toBe("s-t0001,0,Pruned,0.1,0.6,1,1,600,SweepEnded");
   });
 
