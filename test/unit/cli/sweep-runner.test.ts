@@ -58,7 +58,7 @@ function fakeTrials() {
   };
   /** trial i+1's process (trials start in order, but their processes may start in any order) */
   const of = (i: number) => started.find((f) => f.o.file.includes(`s-t000${i + 1}`))!;
-  return { started, start, of, running: (n: number) => vi.waitFor(() => expect(started.length).toBe(n)) };
+  return { started, start, of, running: (n: number) => vi.waitFor(() => expect(started.length).toBe(n), { timeout: 30_000 }) };
 }
 
 function sweepOf(spec: Record<string, unknown>): MemeSweep {
