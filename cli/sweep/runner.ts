@@ -181,7 +181,8 @@ export async function runSweep(sweep: MemeSweep, o: SweepRunOptions): Promise<Sw
     o.log(`${sweep.metadata.name}: ${e.reason}: ${e.message}${live.size ? `; stopping ${live.size} running trial(s)` : ""}`);
     for (const l of live.values()) stop(l, sweepEndedPrune(e, l.trial.curve.length, bestOfCurve(l.trial.curve, direction)?.value ?? null));
   };
-  const cancelDeadline = maxMs === undefined ? undefined : clock.setTimer(maxMs, () => ((deadlinePassed = true), check()));
+  // from the start (the sweep's MLflow run was made meanwhile)
+  const cancelDeadline = maxMs === undefined ? undefined : clock.setTimer(Math.max(0, maxMs - (clock.now() - started)), () => ((deadlinePassed = true), check()));
   const onAbort = () => {
     for (const l of live.values()) stop(l, undefined);
   };
