@@ -6,22 +6,15 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { request } from "undici";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import type { SweepResult } from "../../cli/sweep/runner.ts";
-import { uniq } from "./helpers.ts";
+import { restApi, uniq } from "./helpers.ts";
 
 const uri = inject("mlflowUri");
 const tmp = mkdtempSync(join(tmpdir(), "memeops-sweep-mlflow-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const api = async (path: string, body?: unknown) => {
-  const r = await request(`${uri}/api/2.0/mlflow/${path}`, body === undefined
-    ? { method: "GET" }
-    : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
-  expect(r.statusCode).toBe(200);
-  return (await r.body.json()) as any;
-};
+const api = restApi(uri);
 type ApiRun = { info: { run_id: string; run_name: string; status: string }; data: { tags?: { key: string; value: string }[] } };
 const tagsOf = (r: ApiRun) => Object.fromEntries((r.data.tags ?? []).map((t) => [t.key, t.value]));
 const alive = (pid: number) => {
