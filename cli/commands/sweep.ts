@@ -20,7 +20,7 @@ Kueue labels and resources do not apply. Ctrl-C stops the sweep and its trials (
 MLflow: a run for the sweep, each trial's run its child (mlflow.parentRunId, passed to the trial as MLFLOW_RUN_ID),
 a pruned trial's run KILLED with the memeops.pruned tags, trials.csv on the sweep's run at the end.
 Writes under DIR (default .memeops/sweeps/NAME): sweep.json (the trials' parameters, written before each starts,
-phase, value, epoch, per-epoch objective; the best trial), trials.csv (one row per trial: parameters, value),
+phase, value, epoch, per-epoch objective, why it was pruned, its process id and MLflow run; the best trial), trials.csv (one row per trial: parameters, value),
 and trials/NAME/ per trial: experiment.yaml, run.log (its output) and run/ (its memeops run output).
 Prints a line per trial event and a table at the end (the best trial marked *).
 Exit 0 when the sweep succeeds (a trial succeeded and no more than maxFailedTrials failed); 1 otherwise; 2 on usage errors.
