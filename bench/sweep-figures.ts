@@ -20,7 +20,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
 import type { SweepResult, TrialRecord } from "../cli/sweep/runner.ts";
-import { describe } from "../cli/sweep/runner.ts";
+import { describe } from "../cli/sweep/report.ts";
 
 const SAMPLE = "conf/sweeps/quickstart-sweep.yaml";
 const MEMEOPS = "cli/bin/memeops.mjs";

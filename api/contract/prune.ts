@@ -29,3 +29,37 @@ export function readPruneAnnotation(annotations: Readonly<Record<string, string>
     return undefined;
   }
 }
+
+/** A trial's entry reason when it was pruned (status.trials[].reason, `memeops sweep run`'s sweep.json and trials.csv). */
+export function prunedTrialReason(rule: PruneRecord["rule"] | undefined): string {
+  return rule === "stopped" ? "SweepEnded" : (rule ?? "median");
+}
+
+/** The decision that stops a live trial because its sweep ended: rule `stopped`, at the last epoch it reported. */
+export function sweepEndedPrune(ending: { reason: string; message: string }, epoch: number, value: number | null): PruneRecord {
+  return { rule: "stopped", epoch, value, threshold: null, compared: 0, message: `the sweep ended (${ending.reason}): ${ending.message}`.slice(0, 1024) };
+}
+
+/** The tags on a pruned trial's MLflow run (which is closed KILLED): memeops.pruned=true, the rule, and its numbers. */
+export const PRUNED_TAG = {
+  pruned: "memeops.pruned",
+  rule: "memeops.pruned.rule",
+  epoch: "memeops.pruned.epoch",
+  value: "memeops.pruned.value",
+  threshold: "memeops.pruned.threshold",
+  compared: "memeops.pruned.compared",
+} as const;
+
+/** The pruned tags of a decision (status.pruned, or the record itself); numbers the rule did not have are left out. */
+export function prunedRunTags(p: { rule: string; epoch: number; value?: number | null; threshold?: number | null; compared?: number } | undefined): Record<string, string> {
+  const number = (v: number | null | undefined) => (v === null || v === undefined ? undefined : String(v));
+  const tags: Record<string, string | undefined> = {
+    [PRUNED_TAG.pruned]: "true",
+    [PRUNED_TAG.rule]: p?.rule ?? "",
+    [PRUNED_TAG.epoch]: number(p?.epoch) ?? "",
+    [PRUNED_TAG.value]: number(p?.value),
+    [PRUNED_TAG.threshold]: number(p?.threshold),
+    [PRUNED_TAG.compared]: number(p?.compared),
+  };
+  return Object.fromEntries(Object.entries(tags).filter((e): e is [string, string] => e[1] !== undefined));
+}

@@ -10,6 +10,8 @@ export const KUEUE_LABELS = ["kueue.x-k8s.io/queue-name", "kueue.x-k8s.io/priori
 
 /** On a trial: the MLflow run id of its sweep, which the trial's own run names as its parent (mlflow.parentRunId). */
 export const PARENT_RUN_ANNOTATION = "memeops.io/mlflow-parent-run";
+/** MLflow's tag that makes a run another's child: a trial's run names its sweep's run. */
+export const PARENT_RUN_TAG = "mlflow.parentRunId";
 
 /** `<sweep>-t0001` for index 0. */
 export const trialName = (sweep: string, index: number) => `${sweep}-t${String(index + 1).padStart(4, "0")}`;

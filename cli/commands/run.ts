@@ -41,6 +41,7 @@ Evaluate and predict modes read spec.model.initialWeights here as:
              results.json, predictions.csv, experiment.yaml and the best checkpoint as artifacts. Final status:
              FINISHED; FAILED on an error or an enforced failing check; KILLED on Ctrl-C/SIGTERM. An unreachable
              server does not stop the run (one warning; points are buffered and sent if it comes back).
+             $MLFLOW_RUN_ID: log into this existing run instead of creating one (memeops sweep run sets it).
              View a file store: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri file://ABS/.memeops/mlruns`;
 
 export const runCommand: Command = {

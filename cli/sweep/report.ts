@@ -1,6 +1,9 @@
-// What `memeops sweep run` prints and writes at the end: a table of the trials and a params/metric CSV.
+// What `memeops sweep run` prints and writes: parameters in a line, a table of the trials, a params/metric CSV.
 import { trialsCsv } from "../../api/contract/sweep.ts";
-import { describe, type SweepResult } from "./runner.ts";
+import type { Params } from "../../search/index.ts";
+import type { SweepResult } from "./runner.ts";
+
+export const describe = (p: Params) => Object.entries(p).map(([k, v]) => `${k}=${typeof v === "number" && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(" ");
 
 /** One row per trial (trial, phase, value, epoch, parameters); the best trial marked with *. */
 export function formatTable(r: SweepResult): string {
@@ -20,7 +23,10 @@ export function formatTable(r: SweepResult): string {
   return [line(header), ...rows.map(line), best, `${r.name}: ${r.phase} (${r.reason}: ${r.message}); ${counts}; ${r.wallSeconds} s`].join("\n");
 }
 
-/** trial, index, phase, one column per parameter path, the objective's value and epoch, epochs run, seconds, reason. */
+/**
+ * trial, index, phase, one column per parameter path, the objective's value and epoch, epochs run, seconds, reason:
+ * the operator's trials table (its sweep run's trials.csv) with two more columns.
+ */
 export function toCsv(r: SweepResult): string {
   return trialsCsv(r.objective.metric, r.trials, { epochs_run: (t) => t.curve.length, seconds: (t) => t.seconds });
 }

@@ -12,6 +12,8 @@ const MEMEOPS = fileURLToPath(new URL("../bin/memeops.mjs", import.meta.url));
 export type EpochLine = { epoch: number } & Record<string, unknown>;
 
 export interface TrialRun {
+  /** the process id (absent when it could not be started) */
+  pid?: number;
   /** resolves when the process has exited */
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stopped: boolean; lastError: string }>;
   /** ask the process to end now (SIGTERM); `done` then reports stopped: true */
@@ -24,12 +26,16 @@ export interface TrialRunOptions {
   storage: string;
   trackingUri?: string;
   logFile: string;
+  /** set in (a value) or removed from (undefined) the process's environment */
+  env?: Record<string, string | undefined>;
   onEpoch(metrics: EpochLine): void;
 }
 
 export function startTrialRun(o: TrialRunOptions): TrialRun {
   const args = [MEMEOPS, "run", o.file, "--out", o.out, "--storage", o.storage, ...(o.trackingUri ? ["--tracking-uri", o.trackingUri] : [])];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const env = { ...process.env, ...o.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env });
   const log = createWriteStream(o.logFile);
   let stopped = false;
   let lastError = "";
@@ -53,6 +59,7 @@ export function startTrialRun(o: TrialRunOptions): TrialRun {
     return { ...r, stopped, lastError };
   });
   return {
+    ...(child.pid !== undefined && { pid: child.pid }),
     done,
     stop() {
       if (stopped || child.exitCode !== null) return;

@@ -24,8 +24,8 @@ import { resolveDependency, type DependencyView } from "../status/dependency.ts"
 import { computeStatus, isTerminal, transitionEvents, type Observation, type ObservedUnit } from "../status/compute.ts";
 import { trackingTarget, type MlflowRuns } from "../tracking/mlflow-runs.ts";
 import { measuredEpoch } from "../../api/contract/reports.ts";
-import { readPruneAnnotation } from "../../api/contract/prune.ts";
-import { PARENT_RUN_ANNOTATION } from "../../api/contract/sweep.ts";
+import { prunedRunTags, readPruneAnnotation } from "../../api/contract/prune.ts";
+import { PARENT_RUN_ANNOTATION, PARENT_RUN_TAG } from "../../api/contract/sweep.ts";
 
 export const EXPERIMENT_FINALIZER = "memeops.io/cleanup";
 /** Set once the MLflow run has been closed, so a terminal experiment does not call MLflow on every resync. */
@@ -259,7 +259,7 @@ export class MemeExperimentController {
     try {
       // A sweep's trial: its run is a child of the sweep's run.
       const parent = exp.metadata.annotations?.[PARENT_RUN_ANNOTATION];
-      const tags = { "memeops.io/experiment": exp.metadata.name, ...(parent && { "mlflow.parentRunId": parent }) };
+      const tags = { "memeops.io/experiment": exp.metadata.name, ...(parent && { [PARENT_RUN_TAG]: parent }) };
       return { state: "ready", ...(await this.d.mlflow.ensureRun(target, exp.metadata.namespace ?? "", exp.metadata.name, exp.metadata.uid ?? "", tags)) };
     } catch (err) {
       return { state: "unavailable", message: `MLflow at ${new URL(target.uri).host} is unreachable: ${String((err as Error).message ?? err).slice(0, 500)}` };
@@ -269,7 +269,7 @@ export class MemeExperimentController {
   private async closeRun(exp: ExperimentObject, target: NonNullable<ReturnType<typeof trackingTarget>>, status: MemeExperimentStatus, outcome?: "KILLED"): Promise<void> {
     const pruned = status.phase === "Pruned";
     const runStatus = outcome ?? (status.phase === "Succeeded" ? "FINISHED" : pruned ? "KILLED" : "FAILED");
-    const tags: Record<string, string> = pruned ? { "memeops.pruned": "true", "memeops.pruned.rule": status.pruned?.rule ?? "", "memeops.pruned.epoch": String(status.pruned?.epoch ?? "") } : {};
+    const tags = pruned ? prunedRunTags(status.pruned) : {};
     await this.d.mlflow?.terminate(target, exp.metadata.namespace ?? "", status.mlflow?.runId ?? "", runStatus, tags);
     if (outcome) return;
     this.remember(await mergePatch<ExperimentObject>(this.d.client, paths.experiment(exp.metadata.namespace ?? "", exp.metadata.name), { metadata: { annotations: { [RUN_CLOSED_ANNOTATION]: runStatus } } }));

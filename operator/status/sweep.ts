@@ -3,7 +3,8 @@
 // controller writes the status first, then acts (creates the recorded trials, prunes, stops, suspends, re-runs), so
 // a crash between the two is repaired by the next reconcile from the status alone.
 import { bestOfCurve, objectiveCurve, trialName } from "../../api/contract/sweep.ts";
-import { readPruneAnnotation, type PruneRecord } from "../../api/contract/prune.ts";
+import { prunedTrialReason, readPruneAnnotation, sweepEndedPrune, type PruneRecord } from "../../api/contract/prune.ts";
+import { endsExhausted, endsNow, maxDurationMs, type SweepEnding } from "../../api/contract/sweep-ending.ts";
 import { CONDITION, REASON } from "../../api/contract/conditions.ts";
 import type { Condition, MemeExperimentStatus } from "../../api/v1alpha1/status.ts";
 import { objectiveDirection, type MemeSweepSpec } from "../../api/v1alpha1/sweep-spec.ts";
@@ -93,7 +94,7 @@ export function observeTrial(entry: SweepTrial, exp: TrialObject | undefined, sp
       return with_("Pruned", {
         ...(s.pruned?.value !== undefined && { value: s.pruned.value }),
         ...(s.pruned && s.pruned.epoch > 0 && { epoch: s.pruned.epoch }),
-        reason: s.pruned?.rule === "stopped" ? "SweepEnded" : `${s.pruned?.rule ?? "median"}`,
+        reason: prunedTrialReason(s.pruned?.rule),
         message: s.pruned?.message ?? "pruned",
       });
     case "Failed": {
@@ -117,19 +118,7 @@ function searchValue(t: SweepTrial): number | null {
 
 const better = (d: Direction, a: number, b: number) => (d === "maximize" ? a > b : a < b);
 
-/** A Go duration (`1h30m`, `90s`, `500ms`) in milliseconds. */
-export function durationMs(text: string): number {
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const [, n, u] of text.matchAll(/([0-9.]+)(ms|s|m|h)/g)) total += Number(n) * unit[u!]!;
-  return total;
-}
-
-interface Ending {
-  phase: SweepPhase;
-  reason: string;
-  message: string;
-}
+type Ending = SweepEnding;
 
 export function planSweep(o: SweepObservation): SweepPlan {
   const { spec } = o;
@@ -151,17 +140,10 @@ export function planSweep(o: SweepObservation): SweepPlan {
     .filter((t) => t.phase === "Succeeded" && t.value !== undefined)
     .reduce<SweepTrial | undefined>((a, t) => (!a || better(direction, t.value!, a.value!) ? t : a), undefined);
   const startTime = o.status.startTime ?? (trials.length || !spec.suspend ? o.now : undefined);
-  const maxMs = spec.budget.maxDuration ? durationMs(spec.budget.maxDuration) : undefined;
+  const maxMs = maxDurationMs(spec);
   const elapsed = startTime ? Date.parse(o.now) - Date.parse(startTime) : 0;
 
-  let ending: Ending | undefined;
-  if (count("Failed") > spec.budget.maxFailedTrials) {
-    ending = { phase: "Failed", reason: "TooManyFailedTrials", message: `${count("Failed")} trials failed, more than budget.maxFailedTrials (${spec.budget.maxFailedTrials})` };
-  } else if (best && spec.objective.goal !== undefined && !better(direction, spec.objective.goal, best.value!)) {
-    ending = { phase: "Succeeded", reason: "GoalReached", message: `trial ${best.name} reached ${spec.objective.metric} ${best.value} (goal ${spec.objective.goal})` };
-  } else if (maxMs !== undefined && elapsed >= maxMs) {
-    ending = { phase: best ? "Succeeded" : "Failed", reason: "MaxDurationReached", message: `the sweep ran for budget.maxDuration (${spec.budget.maxDuration})` };
-  }
+  let ending: Ending | undefined = endsNow(spec, { failed: count("Failed"), ...(best && { best: { name: best.name, value: best.value! } }), elapsedMs: elapsed });
 
   // New trials: parameters drawn and recorded here; the controller creates them after the status is written.
   let created = o.status.trialsCreated ?? trials.length;
@@ -190,10 +172,7 @@ export function planSweep(o: SweepObservation): SweepPlan {
     if (!spaceExhausted && created < spec.budget.maxTrials && o.algorithm.size !== undefined && created >= o.algorithm.size) spaceExhausted = true;
   }
 
-  if (!ending && trials.every((t) => isFinal(t.phase))) {
-    if (created >= spec.budget.maxTrials) ending = { phase: best ? "Succeeded" : "Failed", reason: "BudgetExhausted", message: `all ${created} trials of budget.maxTrials have ended` };
-    else if (spaceExhausted) ending = { phase: best ? "Succeeded" : "Failed", reason: "SpaceExhausted", message: `every point of the search space was tried (${created} trials)` };
-  }
+  if (!ending && trials.every((t) => isFinal(t.phase))) ending = endsExhausted(spec, { created, spaceExhausted, hasBest: !!best });
 
   for (const [i, t] of trials.entries()) {
     const exp = o.trials.get(t.index);
@@ -202,7 +181,7 @@ export function planSweep(o: SweepObservation): SweepPlan {
       // Nothing is left running: live trials are stopped, recorded ones not yet created never will be.
       if (exp && !expEnded && !readPruneAnnotation(exp.metadata.annotations)) {
         const epoch = exp.status?.epochs?.reduce((m, e) => Math.max(m, e.epoch), 0) ?? 0;
-        plan.prune.push({ name: t.name, record: { rule: "stopped", epoch, value: t.value ?? null, threshold: null, compared: 0, message: `the sweep ended (${ending.reason}): ${ending.message}`.slice(0, 1024) } });
+        plan.prune.push({ name: t.name, record: sweepEndedPrune(ending, epoch, t.value ?? null) });
       }
       continue;
     }

@@ -1,5 +1,7 @@
 // Small shared pieces of the MLflow tests.
 import { randomUUID } from "node:crypto";
+import { request } from "undici";
+import { expect } from "vitest";
 import { MlflowClient } from "../../tracking/mlflow/client.ts";
 import type { TransportOptions } from "../../tracking/mlflow/http.ts";
 import type { Logger } from "../../api/contract/log.ts";
@@ -27,5 +29,16 @@ export function recordingLogger(): RecordingLogger {
     warn: (msg) => lines.push({ level: "warn", msg }),
     error: (msg) => lines.push({ level: "error", msg }),
     count: (level) => lines.filter((l) => l.level === level).length,
+  };
+}
+
+/** The server's REST API at `uri`: a GET without a body, a POST with one; the answer must be 200. */
+export function restApi(uri: string) {
+  return async (path: string, body?: unknown) => {
+    const r = await request(`${uri}/api/2.0/mlflow/${path}`, body === undefined
+      ? { method: "GET" }
+      : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+    expect(r.statusCode).toBe(200);
+    return (await r.body.json()) as any;
   };
 }

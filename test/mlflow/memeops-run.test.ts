@@ -6,12 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { runCommand } from "../../cli/commands/run.ts";
 import { CHECK_NAMES } from "../../api/v1alpha1/status.ts";
 import { resolveTrackingTarget } from "../../trainer-image/src/stages/mlflow-run.ts";
-import { uniq } from "./helpers.ts";
+import { restApi, uniq } from "./helpers.ts";
 
 const uri = inject("mlflowUri");
 const python = inject("mlflowPython");
@@ -52,13 +51,7 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const api = async (path: string, body?: unknown) => {
-  const r = await request(`${uri}/api/2.0/mlflow/${path}`, body === undefined
-    ? { method: "GET" }
-    : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
-  expect(r.statusCode).toBe(200);
-  return (await r.body.json()) as any;
-};
+const api = restApi(uri);
 
 describe("memeops run --tracking-uri http://… (a real MLflow server)", () => {
   it("logs params, per-epoch metrics, test metrics, checks, artifacts and FINISHED", async () => {

@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SweepResult } from "../../../cli/sweep/runner.ts";
+import { RUN_STATUS_CODE } from "../../../tracking/local-store.ts";
+import { storeRuns } from "./mlruns.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "memeops-sweep-"));
 const memeops = (...args: string[]) => {
@@ -89,11 +91,28 @@ describe("memeops sweep run", () => {
       expect(rows[i + 1]).toMatch(new RegExp(`^${t.name}${t.name === best.name ? " \\*" : ""}\\s+${t.phase}\\s+${t.value!.toFixed(4)}\\s+${t.epoch}\\s+training.learningRate=`));
     }
     expect(rows[5]).toBe(`best: ${best.name} val_loss ${best.value!.toFixed(4)} at epoch ${best.epoch} (training.learningRate=${best.parameters["training.learningRate"] === 0.003 ? "0.00300" : "0.0000100"} training.seed=${best.parameters["training.seed"]})`);
-    expect(rows[6]).toMatch(/^tiny: Succeeded \(SpaceExhausted: every one of the grid's 4 points was tried\); \d succeeded, \d pruned; [\d.]+ s$/);
+    expect(rows[6]).toMatch(/^tiny: Succeeded \(SpaceExhausted: every point of the search space was tried \(4 trials\)\); \d succeeded, \d pruned; [\d.]+ s$/);
 
     const csv = readFileSync(join(out, "trials.csv"), "utf8").trim().split("\n");
     expect(csv[0]).toBe("trial,index,phase,training.learningRate,training.seed,val_loss,epoch,epochs_run,seconds,reason");
-    expect(csv[4]).toMatch(/^tiny-t0004,3,Pruned,0\.00001,2,0\.\d+,1,1,[\d.]+,SuccessiveHalving$/);
+    expect(csv[4]).toMatch(/^tiny-t0004,3,Pruned,0\.00001,2,0\.\d+,1,1,[\d.]+,asha$/);
+
+    // MLflow (the file store): the sweep's run FINISHED with trials.csv; each trial's memeops run logged into the run
+    // made for it, a child of the sweep's; a pruned one KILLED and tagged with the rule's numbers
+    const runs = storeRuns(join(tmp, "mlruns"));
+    expect(runs.tiny).toMatchObject({ id: result.mlflow!.runId, status: RUN_STATUS_CODE.FINISHED, tags: { "memeops.io/sweep": "tiny" }, artifacts: ["trials.csv"] });
+    for (const t of result.trials) {
+      const run = runs[t.name]!;
+      expect(run).toMatchObject({ id: t.mlflowRunId, tags: { "mlflow.parentRunId": result.mlflow!.runId, "memeops.io/experiment": t.name } });
+      expect(run.metrics).toContain("val_loss");
+      if (t.phase === "Pruned") {
+        expect(run.status).toBe(RUN_STATUS_CODE.KILLED);
+        expect(run.tags).toMatchObject({ "memeops.pruned": "true", "memeops.pruned.rule": "asha", "memeops.pruned.epoch": String(t.epoch), "memeops.pruned.value": String(t.value), "memeops.pruned.threshold": String(t.pruned!.threshold) });
+      } else {
+        expect(run.status).toBe(RUN_STATUS_CODE.FINISHED);
+        expect(run.tags["memeops.pruned"]).toBeUndefined();
+      }
+    }
   }, 600_000);
 
   it("refuses a bad sweep file naming the field, and bad flags as usage errors", () => {
@@ -104,6 +123,12 @@ describe("memeops sweep run", () => {
     expect(r.stderr).toContain(`${bad}: spec.objective.metric: Invalid option`);
     expect(r.stderr).toContain(`${bad}: spec.algorithm: set exactly one of algorithm.grid, algorithm.random, algorithm.tpe`);
     expect(memeops("sweep", "run", bad, "--parallel", "0").code).toBe(2);
+    const suspended = join(tmp, "suspended.yaml");
+    writeFileSync(suspended, `${SWEEP}  suspend: true\n`);
+    const s = memeops("sweep", "run", suspended, "--out", join(tmp, "suspended"));
+    expect(s.code).toBe(1);
+    expect(s.stderr).toBe("memeops sweep: tiny: spec.suspend: true: a suspended sweep starts no trial; set it to false to run the sweep here\n");
+    expect(existsSync(join(tmp, "suspended"))).toBe(false);
     expect(memeops("sweep", "go", bad).code).toBe(2);
   });
 });

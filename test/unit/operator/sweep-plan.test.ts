@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { memeSweepSpec, type MemeSweepSpecInput } from "../../../api/v1alpha1/sweep-spec.ts";
 import { memeSweepStatus, type MemeSweepStatus } from "../../../api/v1alpha1/sweep-status.ts";
-import { durationMs, invalidSweepStatus, planSweep, type TrialObject } from "../../../operator/status/sweep.ts";
+import { invalidSweepStatus, planSweep, type TrialObject } from "../../../operator/status/sweep.ts";
+import { durationMs } from "../../../api/contract/sweep-ending.ts";
 import { algorithmConfig, createAlgorithm, prunerConfig, searchSpace } from "../../../search/index.ts";
 import { buildTrial } from "../../../operator/builders/trial.ts";
 

@@ -60,11 +60,19 @@ export function createRunTracker(
     ...(o.logger ? { logger: o.logger } : {}),
   });
   const { env: _env, ...trackerOptions } = o;
-  return new RunTracker(backend, {
+  // A run made ahead by whoever started this one (`memeops sweep run` makes each trial's run a child of the sweep's):
+  // attach to it, as MLflow's own clients do with MLFLOW_RUN_ID.
+  const runId = (o.env ?? process.env).MLFLOW_RUN_ID?.trim();
+  return new RunTracker(backend, { ...localRunSpec(experiment), ...(runId && { runId }) }, trackerOptions);
+}
+
+/** The MLflow experiment, name and tags of a local run of this experiment. */
+export function localRunSpec(experiment: MemeExperiment): { experimentName: string; runName: string; tags: Record<string, string> } {
+  return {
     experimentName: mlflowExperimentName(experiment.metadata, experiment.spec),
     runName: experiment.metadata.name,
     tags: { "memeops.io/experiment": experiment.metadata.name, "memeops.io/mode": experiment.spec.mode, "mlflow.source.type": "LOCAL" },
-  }, trackerOptions);
+  };
 }
 
 /** Nested objects as dotted keys: { optimizer: { name: "adamw" } } -> { "optimizer.name": "adamw" }. */
