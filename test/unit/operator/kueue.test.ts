@@ -7,8 +7,8 @@ import { buildJob } from "../../../operator/builders/job.ts";
 import { kueueLabels, kueueQueue } from "../../../operator/builders/kueue.ts";
 import { computeStatus, transitionEvents, type Observation, type ObservedUnit } from "../../../operator/status/compute.ts";
 import type { JobObject, PodObject } from "../../../operator/kube/types.ts";
-import type { KubeClient } from "../../../operator/kube/client.ts";
-import { DEACTIVATED_ANNOTATION, ownerJobUids, Workloads, type WorkloadObject } from "../../../operator/kube/workloads.ts";
+import { ApiError, type KubeClient } from "../../../operator/kube/client.ts";
+import { DEACTIVATED_ANNOTATION, ownerJobUids, Workloads, workloadsServed, type WorkloadObject } from "../../../operator/kube/workloads.ts";
 
 const spec = (s: Record<string, unknown> = {}) =>
   mustParseMemeExperiment({ apiVersion: "memeops.io/v1alpha1", kind: "MemeExperiment", metadata: { name: "e" }, spec: { dataset: { source: { synthetic: {} } }, ...s } }).spec;
@@ -111,7 +111,7 @@ describe("Workload activation (a fake API client and cache)", () => {
   const setup = (items: WorkloadObject[]) => {
     const calls: Call[] = [];
     const byKey = new Map(items.map((w) => [`ns/${w.metadata.name}`, w]));
-    const cache = { get: (k: string) => byKey.get(k), byIndex: (uid: string) => [...byKey.values()].filter((w) => ownerJobUids(w).includes(uid)) };
+    const cache = { get: (k: string) => byKey.get(k), byIndex: (uid: string) => [...byKey.values()].filter((w) => ownerJobUids(w).includes(uid)), on: () => undefined };
     const fake = {
       request: async (method: string, path: string, init: { body?: { metadata: { annotations: Record<string, string | null> }; spec: { active: boolean } } } = {}) => {
         calls.push({ method, path, ...init });
@@ -142,6 +142,14 @@ describe("Workload activation (a fake API client and cache)", () => {
     // resumed before the informer caught up: re-activated from the written copy (its resourceVersion), not the stale one
     await workloads.setActive("job-1", true);
     expect(calls[1]).toMatchObject({ body: { metadata: { resourceVersion: "8", annotations: { [DEACTIVATED_ANNOTATION]: null } }, spec: { active: true } } });
+  });
+
+  it("Kueue is watched only where discovery lists Workloads; a cluster without the group is no error", async () => {
+    const answering = (answer: () => Promise<unknown>) => ({ request: answer }) as unknown as KubeClient;
+    expect(await workloadsServed(answering(async () => ({ resources: [{ name: "workloads" }, { name: "workloads/status" }] })))).toBe(true);
+    expect(await workloadsServed(answering(async () => ({ resources: [{ name: "clusterqueues" }] })))).toBe(false);
+    expect(await workloadsServed(answering(() => Promise.reject(new ApiError(404, "NotFound", "the server could not find the requested resource"))))).toBe(false);
+    await expect(workloadsServed(answering(() => Promise.reject(new ApiError(403, "Forbidden", "no"))))).rejects.toThrow(/no/);
   });
 
   it("re-activates only what it deactivated, never a Workload Kueue deactivated itself", async () => {
