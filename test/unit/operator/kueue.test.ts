@@ -1,11 +1,14 @@
 // The pure Kueue parts: which labels an experiment's Jobs carry, that a queued Job starts suspended, and the status
 // of an experiment whose Job Kueue holds (Queued, then Evicted after it ran), never Failed for an eviction; and
-// which Workloads a suspension deactivates and a resumption re-activates.
+// which Workloads a suspension deactivates and a resumption re-activates (found in the informer's cache, the
+// operator's own writes seen before the informer has them); whether the cluster serves Workloads; and which
+// experiment a Workload's watch event wakes. (Why Kueue holds a Job: kueue-reasons.test.ts.)
 import { describe, expect, it } from "vitest";
 import { mustParseMemeExperiment } from "../../../api/v1alpha1/parse.ts";
 import { buildJob } from "../../../operator/builders/job.ts";
 import { kueueLabels, kueueQueue } from "../../../operator/builders/kueue.ts";
 import { computeStatus, transitionEvents, type Observation, type ObservedUnit } from "../../../operator/status/compute.ts";
+import { MemeExperimentController, type ControllerDeps } from "../../../operator/controllers/memeexperiment-controller.ts";
 import type { JobObject, PodObject } from "../../../operator/kube/types.ts";
 import { ApiError, type KubeClient } from "../../../operator/kube/client.ts";
 import { DEACTIVATED_ANNOTATION, ownerJobUids, Workloads, workloadsServed, type WorkloadObject } from "../../../operator/kube/workloads.ts";
@@ -158,5 +161,20 @@ describe("Workload activation (a fake API client and cache)", () => {
     expect(calls.map((c) => [c.path.split("/").at(-1), c.body])).toEqual([
       ["mine", { metadata: { resourceVersion: "7", annotations: { [DEACTIVATED_ANNOTATION]: null } }, spec: { active: true } }],
     ]);
+  });
+});
+
+describe("a Workload's watch event", () => {
+  it("enqueues the experiment of the Job that owns it (checked by uid), nothing for another's Workload", () => {
+    const job: JobObject = { metadata: { name: "e-run", namespace: "ns", uid: "job-1", labels: { "memeops.io/experiment": "e" } }, spec: {} };
+    const jobs = { get: (k: string) => (k === "ns/e-run" ? job : undefined) };
+    const controller = new MemeExperimentController({ jobs, experiments: { get: () => undefined }, pods: { get: () => undefined } } as unknown as ControllerDeps);
+    const workload = (owner: { name: string; uid: string }) => ({
+      kind: "Workload",
+      metadata: { name: "job-e-run-1", namespace: "ns", ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", controller: true, ...owner }] },
+    });
+    expect(controller.keysFor(workload({ name: "e-run", uid: "job-1" }))).toEqual(["ns/e"]);
+    expect(controller.keysFor(workload({ name: "e-run", uid: "an-older-job" }))).toEqual([]);
+    expect(controller.keysFor(workload({ name: "someone-elses", uid: "job-2" }))).toEqual([]);
   });
 });
