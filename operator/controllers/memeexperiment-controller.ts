@@ -1,7 +1,7 @@
-// The one reconciler of MemeExperiments. Level-triggered: whatever event woke it, it reads the experiment, its Jobs
-// and their pods from the informer caches, makes the world match the spec (create the next Job, toggle suspend,
-// resolve the dependency and the MLflow run) and writes the status computed from what it saw. Running it twice, or
-// after a crash at any point, does no harm: names are deterministic and "already exists" means "adopt".
+// The one reconciler of MemeExperiments. Level-triggered: whatever event woke it, it reads the experiment, its Jobs,
+// their pods and their Kueue Workloads from the informer caches, makes the world match the spec (create the next Job,
+// toggle suspend, resolve the dependency and the MLflow run) and writes the status computed from what it saw. Running
+// it twice, or after a crash at any point, does no harm: names are deterministic and "already exists" means "adopt".
 import { API_VERSION, KIND } from "../../api/v1alpha1/groupversion.ts";
 import { parseMemeExperiment } from "../../api/v1alpha1/parse.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
