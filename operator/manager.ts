@@ -12,6 +12,8 @@ import { apiEventRecorder } from "./kube/events.ts";
 import { defaultIdentity, type LeaderElector } from "./kube/leader-election.ts";
 import { paths } from "./kube/paths.ts";
 import { WorkQueue } from "./kube/workqueue.ts";
+import { workloadsServed } from "./kube/workloads.ts";
+import { backoffMs, sleep } from "./kube/backoff.ts";
 import type { Logger } from "../api/contract/log.ts";
 import { CONTROLLER, OperatorMetrics, SWEEP_CONTROLLER } from "./metrics.ts";
 import { TokenAuthenticator } from "./reporting/authenticator.ts";
@@ -51,6 +53,19 @@ export interface Manager {
   done: Promise<void>;
 }
 
+/** A start-up read that a briefly unreachable API server must not fail: tried 5 times with backoff, then thrown. */
+async function retried<T>(read: () => Promise<T>, what: string, log: Logger): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (attempt >= 5) throw new Error(`${what} failed ${attempt} times: ${String(err)}`);
+      log.warn(`${what} failed; retrying`, { attempt, err: String(err) });
+      await sleep(backoffMs(attempt, 500, 8_000));
+    }
+  }
+}
+
 export async function startManager(o: ManagerOptions): Promise<Manager> {
   // TLS files are read before anything starts: a missing one stops the operator with the file named.
   if (o.reportTls) readKeyPair(o.reportTls);
@@ -60,7 +75,10 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   const log = o.log;
   const identity = o.identity ?? defaultIdentity();
   const resyncMs = o.resyncMs ?? 300_000;
-  const watches = memeExperimentWatches(client, { namespaces: o.namespaces, resyncMs, log });
+  // Kueue's Workloads are watched only where the cluster serves them: without Kueue the operator works as before,
+  // and an experiment that names a queue says Kueue is missing. Decided once: installing Kueue later needs a restart.
+  const kueue = await retried(() => workloadsServed(client), "Kueue discovery", log);
+  const watches = memeExperimentWatches(client, { namespaces: o.namespaces, resyncMs, log, kueue });
   const sweepWatches = memeSweepWatches(client, watches.experiments, { namespaces: o.namespaces, resyncMs, log });
   const synced = () => watchesSynced(watches) && sweepWatchesSynced(sweepWatches);
   const queue = new WorkQueue({ metrics: metrics.queue(CONTROLLER) });
@@ -129,7 +147,7 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
   };
   elector = runForLeadership(client, { ...o, identity, log }, lead, () => void stop());
   const ports = http.ports;
-  log.info("operator started", { namespaces: o.namespaces ?? "all", leaderElect: !!o.leaderElect, identity, ports });
+  log.info("operator started", { namespaces: o.namespaces ?? "all", leaderElect: !!o.leaderElect, identity, ports, kueue });
 
   return { client, metrics, identity, ports, isLeader: () => leading && !stopped.signal.aborted, stop, done };
 }

@@ -17,10 +17,15 @@ export type ConditionType = (typeof CONDITION)[keyof typeof CONDITION];
 
 /**
  * Reasons of the Ready and Running conditions (phase Queued) while Kueue holds an experiment's Job: waiting for its
- * first admission, or admitted, run and then evicted (preempted, deactivated...) and waiting to be admitted again.
- * Neither is a failure: the Job is re-run once Kueue admits it.
+ * first admission, or admitted, run and then evicted (preempted, the ClusterQueue stopped...) and waiting to be
+ * admitted again; neither is a failure: the Job is re-run once Kueue admits it. Or its Workload was made inactive by
+ * someone else than memeops (spec.active=false): it waits until someone makes it active again. The message carries
+ * Kueue's own reason and words. kueueDeactivated is the failure reason (phase Failed) of a Job whose Workload Kueue
+ * deactivated itself: it gave up on it (its requeuing limit, maximumExecutionTimeSeconds) and admits it no more.
  */
 export const REASON = {
   queued: "Queued",
   evicted: "Evicted",
+  workloadInactive: "WorkloadInactive",
+  kueueDeactivated: "KueueDeactivated",
 } as const;

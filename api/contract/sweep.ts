@@ -2,11 +2,12 @@
 // and how a trial's objective is read from the per-epoch metrics it records.
 import type { ReportedEpochMetrics } from "../v1alpha1/status.ts";
 import type { ObjectiveSpec } from "../v1alpha1/sweep-spec.ts";
+import { KUEUE_LABEL } from "./kueue.ts";
 
 export const SWEEP_LABEL = "memeops.io/sweep";
 export const TRIAL_INDEX_LABEL = "memeops.io/trial-index";
 /** Kueue's labels: set on a sweep, they flow to its trials (and from them to the Jobs). */
-export const KUEUE_LABELS = ["kueue.x-k8s.io/queue-name", "kueue.x-k8s.io/priority-class"] as const;
+export const KUEUE_LABELS = Object.values(KUEUE_LABEL);
 
 /** On a trial: the MLflow run id of its sweep, which the trial's own run names as its parent (mlflow.parentRunId). */
 export const PARENT_RUN_ANNOTATION = "memeops.io/mlflow-parent-run";

@@ -1,7 +1,7 @@
-// The one reconciler of MemeExperiments. Level-triggered: whatever event woke it, it reads the experiment, its Jobs
-// and their pods from the informer caches, makes the world match the spec (create the next Job, toggle suspend,
-// resolve the dependency and the MLflow run) and writes the status computed from what it saw. Running it twice, or
-// after a crash at any point, does no harm: names are deterministic and "already exists" means "adopt".
+// The one reconciler of MemeExperiments. Level-triggered: whatever event woke it, it reads the experiment, its Jobs,
+// their pods and their Kueue Workloads from the informer caches, makes the world match the spec (create the next Job,
+// toggle suspend, resolve the dependency and the MLflow run) and writes the status computed from what it saw. Running
+// it twice, or after a crash at any point, does no harm: names are deterministic and "already exists" means "adopt".
 import { API_VERSION, KIND } from "../../api/v1alpha1/groupversion.ts";
 import { parseMemeExperiment } from "../../api/v1alpha1/parse.ts";
 import type { MemeExperimentSpec } from "../../api/v1alpha1/spec.ts";
@@ -16,7 +16,7 @@ import { keyOf, type Informer, type KubeObject } from "../kube/informer.ts";
 import { mergePatch, removeBuiltinFinalizer, removeFinalizer, topLevelMergePatch } from "../kube/patch.ts";
 import { OwnWrites } from "../kube/own-writes.ts";
 import { paths } from "../kube/paths.ts";
-import { setWorkloadsActive } from "../kube/workloads.ts";
+import { Workloads, type WorkloadObject } from "../kube/workloads.ts";
 import { isPodTerminal, jobCondition, type JobObject, type PodObject } from "../kube/types.ts";
 import type { Logger } from "../../api/contract/log.ts";
 import type { JOB_RESULTS, OperatorMetrics } from "../metrics.ts";
@@ -48,6 +48,8 @@ export interface ControllerDeps {
   experiments: Informer<ExperimentObject>;
   jobs: Informer<JobObject>;
   pods: Informer<PodObject>;
+  /** Kueue's Workloads; undefined where the cluster served none when the operator started */
+  workloads?: Informer<WorkloadObject>;
   events: EventRecorder;
   metrics: OperatorMetrics;
   log: Logger;
@@ -64,15 +66,23 @@ export class MemeExperimentController {
   private readonly written: OwnWrites<ExperimentObject>;
   /** Pods as the finalizer release left them: a reconcile before the informer catches up does not release them again. */
   private readonly releasedPods: OwnWrites<PodObject>;
+  private readonly workloads?: Workloads;
 
   constructor(private readonly d: ControllerDeps) {
     this.written = new OwnWrites(d.experiments);
     this.releasedPods = new OwnWrites(d.pods);
+    if (d.workloads) this.workloads = new Workloads(d.client, d.workloads);
   }
 
-  /** Keys to reconcile when an object changes: an experiment itself and those that wait for it; a child's owner. */
+  /** Keys to reconcile when an object changes: an experiment itself and those that wait for it; a child's (or its Job's Workload's) owner. */
   keysFor(obj: KubeObject): string[] {
     const ns = obj.metadata.namespace ?? "";
+    if (obj.kind === "Workload") {
+      const owner = obj.metadata.ownerReferences?.find((o) => o.kind === "Job");
+      const job = owner && this.d.jobs.get(`${ns}/${owner.name}`);
+      const exp = job?.metadata.uid === owner?.uid ? job?.metadata.labels?.[LABEL.experiment] : undefined;
+      return exp ? [`${ns}/${exp}`] : [];
+    }
     const owner = obj.metadata.labels?.[LABEL.experiment];
     if (obj.kind === "Job" || obj.kind === "Pod" || owner) return owner ? [`${ns}/${owner}`] : [];
     const dependents = this.d.experiments
@@ -119,7 +129,7 @@ export class MemeExperimentController {
 
     const queue = kueueQueue(exp.metadata.labels, spec);
     const prune = readPruneAnnotation(exp.metadata.annotations);
-    const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, ...(queue && { queue }), units, now, ...(prune && { prune }) };
+    const obs: Observation = { generation: exp.metadata.generation, status, suspend: spec.suspend, ...(queue && { queue, kueueMissing: !this.workloads }), units, now, ...(prune && { prune }) };
     if (prune) {
       // Its sweep stopped this trial: the Jobs go (their pods with them), the status says why, the run ends KILLED.
       await this.deleteJobs(exp);
@@ -193,7 +203,8 @@ export class MemeExperimentController {
       let job = this.d.jobs.get(`${ns}/${name}`);
       if (!job && recorded.has(name)) job = await this.d.client.request<JobObject>("GET", paths.job(ns, name)).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
       if (job) job = await this.owned(exp, job);
-      out.push({ unit, name, job, pods: job ? this.podsOf(ns, exp.metadata.name, unit.key).filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === job.metadata.uid)) : [] });
+      const workload = job?.metadata.uid ? this.workloads?.ofJob(job.metadata.uid).at(-1) : undefined;
+      out.push({ unit, name, job, pods: job ? this.podsOf(ns, exp.metadata.name, unit.key).filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === job.metadata.uid)) : [], ...(workload && { workload }) });
     }
     return out;
   }
@@ -239,15 +250,16 @@ export class MemeExperimentController {
    * A queued experiment's unfinished Jobs are never unsuspended by the operator: Kueue starts them when it admits
    * them, and starts an admitted one again if anyone else suspends it. spec.suspend deactivates their Workloads
    * instead (Kueue then stops the Jobs and admits them no more) and re-activates them when it is false again: looked
-   * up whenever a Job is held, one list per reconcile of a Queued experiment, since a deactivation may have been
-   * written by a reconcile whose status write then failed.
+   * up whenever a Job is held, in the Workloads informer as this operator's own writes left them (kube/workloads.ts
+   * says why that sees a deactivation whose status write then failed).
    * False when a Workload to deactivate does not exist yet: the caller tries again shortly.
    */
   private async syncWorkloads(units: ObservedUnit[], suspend: boolean): Promise<boolean> {
     for (const u of units) {
       const job = u.job;
       if (!job || jobCondition(job, "Complete") || jobCondition(job, "Failed") || !(suspend || job.spec.suspend)) continue;
-      const found = await setWorkloadsActive(this.d.client, job.metadata.namespace ?? "", job.metadata.uid ?? "", !suspend);
+      if (!this.workloads) throw new Error(`the experiment names a Kueue queue, but the cluster served no kueue.x-k8s.io/v1beta1 Workloads when the operator started: is Kueue installed?`);
+      const found = await this.workloads.setActive(job.metadata.uid ?? "", !suspend);
       if (suspend && found === 0) return false;
     }
     return true;

@@ -33,12 +33,15 @@ export interface InformerOptions {
   resyncMs?: number;
   log: Logger;
   name: string;
+  /** a secondary index: the values an object is found under with byIndex (e.g. its owner's uid) */
+  indexBy?: (o: KubeObject) => readonly string[];
 }
 
 export const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
 
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly index = new Map<string, Set<string>>();
   private readonly handlers: Handler<T>[] = [];
   private readonly synced = new Set<string>();
   private readonly abort = new AbortController();
@@ -62,6 +65,16 @@ export class Informer<T extends KubeObject> {
   list(filter?: (o: T) => boolean): T[] {
     const out: T[] = [];
     for (const o of this.cache.values()) if (!filter || filter(o)) out.push(o);
+    return out;
+  }
+
+  /** The cached objects `indexBy` files under `value`. */
+  byIndex(value: string): T[] {
+    const out: T[] = [];
+    for (const key of this.index.get(value) ?? []) {
+      const o = this.cache.get(key);
+      if (o) out.push(o);
+    }
     return out;
   }
 
@@ -142,10 +155,10 @@ export class Informer<T extends KubeObject> {
     const key = keyOf(e.object);
     const old = this.cache.get(key);
     if (e.type === "DELETED") {
-      this.cache.delete(key);
+      this.forget(key);
       this.emit("delete", e.object);
     } else {
-      this.cache.set(key, e.object);
+      this.put(key, e.object);
       this.emit(old ? "update" : "add", e.object, old);
     }
   }
@@ -168,18 +181,43 @@ export class Informer<T extends KubeObject> {
       const key = keyOf(o);
       seen.add(key);
       const old = this.cache.get(key);
-      this.cache.set(key, o);
+      this.put(key, o);
       if (!old) this.emit("add", o);
       else if (old.metadata.resourceVersion !== o.metadata.resourceVersion) this.emit("update", o, old);
     }
     const ns = namespaceOfPath(path);
     for (const [key, o] of this.cache) {
       if (!seen.has(key) && (ns === undefined || o.metadata.namespace === ns)) {
-        this.cache.delete(key);
+        this.forget(key);
         this.emit("delete", o);
       }
     }
     return rv;
+  }
+
+  private put(key: string, o: T): void {
+    this.unindex(key);
+    this.cache.set(key, o);
+    for (const v of this.o.indexBy?.(o) ?? []) {
+      let keys = this.index.get(v);
+      if (!keys) this.index.set(v, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private forget(key: string): void {
+    this.unindex(key);
+    this.cache.delete(key);
+  }
+
+  private unindex(key: string): void {
+    const old = this.cache.get(key);
+    if (!old || !this.o.indexBy) return;
+    for (const v of this.o.indexBy(old)) {
+      const keys = this.index.get(v);
+      keys?.delete(key);
+      if (keys?.size === 0) this.index.delete(v);
+    }
   }
 }
 

@@ -19,6 +19,11 @@ export class OwnWrites<T extends KubeObject> {
     return cached;
   }
 
+  /** Drop what is kept of an object that is gone (its informer's delete event), so nothing outlives it. */
+  forget(key: string): void {
+    this.written.delete(key);
+  }
+
   remember<U extends T>(obj: U): U {
     this.written.set(keyOf(obj), obj);
     return obj;

@@ -12,6 +12,8 @@ import type { PruneRecord } from "../../api/contract/prune.ts";
 import { setConditions, type ConditionInput } from "./conditions.ts";
 import type { UnmetDependency } from "./dependency.ts";
 import { blockedReason, jobFailure, type Failure } from "./failure.ts";
+import { workloadVerdict } from "./kueue.ts";
+import type { WorkloadObject } from "../kube/workloads.ts";
 
 type Phase = NonNullable<MemeExperimentStatus["phase"]>;
 
@@ -20,6 +22,8 @@ export interface ObservedUnit {
   name: string;
   job?: JobObject;
   pods: readonly PodObject[];
+  /** the Job's current Kueue Workload, when it is queued and Kueue made one */
+  workload?: WorkloadObject;
 }
 
 export interface Observation {
@@ -30,6 +34,8 @@ export interface Observation {
   suspend: boolean;
   /** the Kueue LocalQueue the Jobs are queued in: Kueue, not spec.suspend, decides when a suspended Job starts */
   queue?: string;
+  /** the cluster served no Kueue Workloads when the operator started: nothing will admit a queued Job */
+  kueueMissing?: boolean;
   units: readonly ObservedUnit[];
   dependency?: UnmetDependency;
   tracking?: { state: "ready"; runId: string; url?: string } | { state: "unavailable"; message: string };
@@ -102,15 +108,29 @@ function verdict(o: Observation): Verdict {
 
 /**
  * A Job Kueue holds (suspended, spec.suspend false). It was evicted if it ran: its stopped pods are still there (the
- * operator's pod finalizer keeps them until their end is recorded, which is this very status write), or an earlier
- * write already said Evicted and Kueue has not admitted it since. Either way it runs again once admitted.
+ * operator's pod finalizer keeps them until their end is recorded, which is this very status write), or its Workload
+ * says so, or an earlier write already said Evicted and Kueue has not admitted it since. Either way it runs again once
+ * admitted. The message adds the Workload's reason in Kueue's words (operator/status/kueue.ts). A Workload Kueue
+ * deactivated itself will never be admitted again: Failed. One someone else made inactive waits, and says how to go on.
  */
 function queued(o: Observation, u: ObservedUnit, queue: string): Verdict {
+  const wl = u.workload;
+  const kueue = wl && workloadVerdict(wl);
+  if (wl && kueue?.state === "deactivated") {
+    const message = `Kueue deactivated Workload ${wl.metadata.name} of Job ${u.name} and admits it no more (${kueue.reason}: ${kueue.message})`;
+    return { phase: "Failed", failure: { reason: REASON.kueueDeactivated, stage: u.unit.key, message }, done: true };
+  }
+  if (wl && kueue?.state === "inactive") {
+    const patch = `kubectl patch workload ${wl.metadata.name} -n ${wl.metadata.namespace ?? ""} --type=merge -p '{"spec":{"active":true}}'`;
+    return { phase: "Queued", blocked: { reason: REASON.workloadInactive, message: `Workload ${wl.metadata.name} of Job ${u.name} was made inactive (spec.active=false) outside memeops: Kueue admits it again once it is active (${patch})` } };
+  }
+  if (o.kueueMissing) return { phase: "Queued", blocked: { reason: REASON.queued, message: `Job ${u.name} names LocalQueue ${queue}, but the cluster served no Kueue Workloads when the operator started: install Kueue, then restart the operator` } };
   const ready = o.status.conditions?.find((c) => c.type === CONDITION.ready);
-  const evicted = u.pods.length > 0 || (o.status.phase === "Queued" && ready?.reason === REASON.evicted);
+  const evicted = u.pods.length > 0 || kueue?.state === "evicted" || (o.status.phase === "Queued" && ready?.reason === REASON.evicted);
+  const why = kueue && kueue.state !== "admitted" ? `: ${kueue.reason}: ${kueue.message}` : "";
   const blocked = evicted
-    ? { reason: REASON.evicted, message: `Kueue evicted Job ${u.name} and stopped its pods; it runs again once LocalQueue ${queue} admits it` }
-    : { reason: REASON.queued, message: `Job ${u.name} waits for Kueue to admit it from LocalQueue ${queue}` };
+    ? { reason: REASON.evicted, message: `Kueue evicted Job ${u.name} and stopped its pods; it runs again once LocalQueue ${queue} admits it${why}` }
+    : { reason: REASON.queued, message: `Job ${u.name} waits for Kueue to admit it from LocalQueue ${queue}${why}` };
   return { phase: "Queued", blocked };
 }
 
@@ -197,7 +217,7 @@ export function transitionEvents(before: MemeExperimentStatus, after: MemeExperi
   const ready = (s: MemeExperimentStatus) => s.conditions?.find((c) => c.type === CONDITION.ready);
   const a = ready(after);
   const b = ready(before);
-  const warn = ["Unschedulable", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "DependencyFailed", "DependencyNotFound", "CreateContainerConfigError", REASON.evicted];
+  const warn = ["Unschedulable", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "DependencyFailed", "DependencyNotFound", "CreateContainerConfigError", REASON.evicted, REASON.workloadInactive];
   if (a && a.status === "False" && a.reason !== b?.reason && warn.includes(a.reason)) events.push({ type: "Warning", reason: a.reason, message: a.message });
   const t = (s: MemeExperimentStatus) => s.conditions?.find((c) => c.type === CONDITION.trackingReady);
   if (t(after)?.status === "False" && t(before)?.status !== "False") events.push({ type: "Warning", reason: "MlflowUnavailable", message: t(after)?.message ?? "" });

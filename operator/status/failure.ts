@@ -19,6 +19,7 @@ export const FAILURE_REASONS = [
   "JobDeleted",
   "OOMKilled",
   REASON.evicted,
+  REASON.kueueDeactivated,
   "DeadlineExceeded",
   "BackoffLimitExceeded",
   "PodFailurePolicy",

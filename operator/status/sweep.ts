@@ -104,8 +104,11 @@ export function observeTrial(entry: SweepTrial, exp: TrialObject | undefined, sp
       if (EVICTED_REASONS.has(reason)) return with_(entry.reruns !== undefined && entry.reruns >= MAX_RERUNS ? "Failed" : "Evicted", { reason, message });
       return with_("Failed", { reason, message });
     }
-    case "Queued":
-      return with_("Queued");
+    case "Queued": {
+      // Why Kueue holds it (waiting for quota, evicted, its Workload inactive), in the entry's short message.
+      const ready = s.conditions?.find((c) => c.type === CONDITION.ready);
+      return with_("Queued", ready ? { reason: ready.reason, message: ready.message } : {});
+    }
     default:
       return with_(RUNNING_EXPERIMENT.has(s.phase ?? "") ? "Running" : "Pending");
   }

@@ -122,7 +122,7 @@ const NEEDED: Check[] = [
   ["update", "memesweeps.memeops.io", "finalizers"],
   ...["get", "list", "watch", "create", "patch", "delete"].map((v): Check => [v, "jobs.batch"]),
   ...["get", "list", "watch", "patch"].map((v): Check => [v, "pods"]),
-  ...["list", "patch"].map((v): Check => [v, "workloads.kueue.x-k8s.io"]),
+  ...["list", "watch", "patch"].map((v): Check => [v, "workloads.kueue.x-k8s.io"]),
   ["create", "events"],
 ];
 /** What it must never be able to do anywhere. */
@@ -150,6 +150,8 @@ const FORBIDDEN: Check[] = [
   ["delete", "leases.coordination.k8s.io"],
   ["patch", "deployments.apps"],
   ["delete", "workloads.kueue.x-k8s.io"],
+  ["get", "workloads.kueue.x-k8s.io"],
+  ["update", "workloads.kueue.x-k8s.io"],
   ["update", "workloads.kueue.x-k8s.io", "status"],
 ];
 const CLUSTER_FORBIDDEN: Check[] = [

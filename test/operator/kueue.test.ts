@@ -1,7 +1,10 @@
 // The operator under the real Kueue controller (test/cluster/up.sh starts it): a ClusterQueue with quota for one
 // trainer Job at a time, experiments that name its LocalQueue by label. They wait Queued, Kueue admits them one at a
 // time in creation order, and all succeed; an experiment preempted by a higher-priority one is Evicted, back to
-// Queued, re-run once admitted again, and never Failed. kwok plays the pods: each stays Running until the test
+// Queued, re-run once admitted again, and never Failed. Their status says why in Kueue's own words, read from the
+// Workloads the operator watches (no list per reconcile): the missing quota, the preemption; a Workload Kueue
+// deactivates itself (past its maximum execution time) ends the experiment Failed, one made inactive by hand waits
+// Queued saying how to make it active again. kwok plays the pods: each stays Running until the test
 // labels it with its outcome, so the test, not a timer, decides when a trial ends. A MemeSweep whose labels name the
 // queue: its queued trials count toward its parallelism, wait Queued, are admitted in creation order, and a trial
 // Kueue evicts runs again (the same trial, the same parameters) without counting as a failure (the sweep driver
@@ -66,9 +69,9 @@ afterAll(async () => {
 });
 
 /** An experiment queued by label, as a MemeSweep queues its trials; its pods run until the test ends them. */
-function queuedExperiment(name: string, priority?: string): string {
+function queuedExperiment(name: string, priority?: string, labels: Record<string, string> = {}): string {
   const e = JSON.parse(experiment(ns, name));
-  e.metadata.labels = { [KUEUE_LABEL.queueName]: LOCAL_QUEUE, ...(priority && { [KUEUE_LABEL.priorityClass]: `${cq}-${priority}` }) };
+  e.metadata.labels = { [KUEUE_LABEL.queueName]: LOCAL_QUEUE, ...(priority && { [KUEUE_LABEL.priorityClass]: `${cq}-${priority}` }), ...labels };
   return JSON.stringify(e);
 }
 
@@ -99,6 +102,7 @@ describe("Kueue", () => {
 
   test("a queue with room for one: trials wait Queued, are admitted one at a time in creation order, and all succeed", async () => {
     const names = ["fifo-1", "fifo-2", "fifo-3"];
+    const requestsBefore = new Map(op.client.requestsByResource);
     for (const name of names) {
       apply(queuedExperiment(name));
       const job = await waitFor(`the Job of ${name}`, () => jobOf(name));
@@ -116,6 +120,16 @@ describe("Kueue", () => {
         expect(jobOf(later).spec.suspend).toBe(true);
         expect(e.status.startTime).toBeUndefined();
       }
+      // the next in line says why it waits, in Kueue's words (StrictFIFO: Kueue tries only the head of the queue)
+      const next = names[i + 1];
+      if (next) {
+        const why = await waitFor(`${next}'s status naming the missing quota`, () => {
+          const e = getExperiment(next);
+          return /insufficient unused quota for nvidia\.com\/gpu in flavor .*, 1 more needed/.test(condition(e, "Ready")?.message ?? "") ? e : undefined;
+        });
+        expect(condition(why, "Ready")).toMatchObject({ status: "False", reason: "Queued" });
+        expect(condition(why, "Ready").message).toMatch(new RegExp(`^Job ${next}-run waits for Kueue to admit it from LocalQueue ${LOCAL_QUEUE}: Pending: couldn't assign flavors`));
+      }
       await waitFor(`${name} admitted and running`, running(name));
       finish(name);
       await waitFor(`${name} Succeeded`, phaseIs(ns, name, "Succeeded"));
@@ -125,6 +139,13 @@ describe("Kueue", () => {
     expect(admittedAt.every(Boolean)).toBe(true);
     const admitted = admittedAt.map((t) => Date.parse(t));
     expect(admitted).toEqual([...admitted].sort((a, b) => a - b));
+    // Workloads come from the informer: its list and watch at start, no list per reconcile of a queued experiment
+    // (the operator listed them on every reconcile before), while the experiments' statuses were written many times
+    const delta = (k: string) => (op.client.requestsByResource.get(k) ?? 0) - (requestsBefore.get(k) ?? 0);
+    expect(delta("PATCH memeexperiments/status")).toBeGreaterThanOrEqual(9);
+    expect(delta("GET workloads")).toBe(0);
+    expect(op.client.requestsByResource.get("GET workloads")).toBeGreaterThanOrEqual(1);
+    expect(op.client.requestsByResource.get("GET watch workloads")).toBeGreaterThanOrEqual(1);
   });
 
   test("preempted by a higher priority: Evicted, back to Queued, never Failed; re-run once admitted again and Succeeded", async () => {
@@ -133,11 +154,12 @@ describe("Kueue", () => {
     const firstPod = kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=victim"]).items[0].metadata.uid;
 
     apply(queuedExperiment("vip", "high"));
-    const evicted = await waitFor("victim evicted", () => {
+    const evicted = await waitFor("victim evicted, saying preempted", () => {
       const e = getExperiment("victim");
-      return e.status?.phase === "Queued" && condition(e, "Ready")?.reason === "Evicted" ? e : undefined;
+      return e.status?.phase === "Queued" && condition(e, "Ready")?.reason === "Evicted" && condition(e, "Ready").message.includes(": Preempted: ") ? e : undefined;
     });
     expect(condition(evicted, "Ready").message).toContain("Kueue evicted Job victim-run");
+    expect(condition(evicted, "Ready").message).toMatch(/: Preempted: Preempted to accommodate a workload .* due to prioritization in the ClusterQueue/);
     expect(condition(evicted, "Failed")).toMatchObject({ status: "False" });
     expect(evicted.status.failure).toBeUndefined();
     expect(jobOf("victim").metadata.labels[KUEUE_LABEL.priorityClass]).toBe(`${cq}-low`);
@@ -183,6 +205,44 @@ describe("Kueue", () => {
     expect(workloadOf(jobOf("pausable"))!.spec.active).toBe(true);
     finish("pausable");
     await waitFor("pausable Succeeded", phaseIs(ns, "pausable", "Succeeded"));
+  });
+
+  test("Kueue deactivates a Workload past its maximum execution time: the experiment ends Failed, in Kueue's words", async () => {
+    apply(queuedExperiment("overtime", undefined, { [KUEUE_LABEL.maxExecTimeSeconds]: "2" }));
+    expect((await waitFor("the Job of overtime", () => jobOf("overtime"))).metadata.labels[KUEUE_LABEL.maxExecTimeSeconds]).toBe("2");
+    // admitted, its pod runs (kwok keeps it running): Kueue stops it after 2 s of admission and gives the Workload up
+    // (not waited for as Preparing: on a loaded machine the operator may see it only once it is stopped)
+    const failed = await waitFor("overtime Failed", phaseIs(ns, "overtime", "Failed"));
+    const wl = workloadOf(jobOf("overtime")!)!;
+    expect(wl.spec.active).toBe(false);
+    expect(wl.metadata.annotations?.["memeops.io/deactivated"]).toBeUndefined();
+    expect(failed.status.failure).toMatchObject({ reason: "KueueDeactivated", stage: "run" });
+    expect(failed.status.failure.message).toBe(
+      `Kueue deactivated Workload ${wl.metadata.name} of Job overtime-run and admits it no more (DeactivatedDueToMaximumExecutionTimeExceeded: The workload is deactivated due to exceeding the maximum execution time)`,
+    );
+    expect(condition(failed, "Failed")).toMatchObject({ status: "True", reason: "KueueDeactivated" });
+    await waitFor("a Warning event KueueDeactivated", () => kubectlJson(["get", "events", "-n", ns, "--field-selector", "involvedObject.name=overtime,reason=KueueDeactivated,type=Warning"]).items.length > 0);
+  });
+
+  test("a Workload made inactive by hand: Queued WorkloadInactive, saying how to go on; made active again, it runs and succeeds", async () => {
+    apply(queuedExperiment("paused-by-hand"));
+    await waitFor("paused-by-hand running", running("paused-by-hand"));
+    const wl = workloadOf(jobOf("paused-by-hand")!)!;
+    kubectlOk(["patch", "workload", wl.metadata.name, "-n", ns, "--type=merge", "-p", '{"spec":{"active":false}}']);
+    const inactive = await waitFor("paused-by-hand WorkloadInactive", () => {
+      const e = getExperiment("paused-by-hand");
+      return e.status?.phase === "Queued" && condition(e, "Ready")?.reason === "WorkloadInactive" ? e : undefined;
+    });
+    const hint = `kubectl patch workload ${wl.metadata.name} -n ${ns} --type=merge -p '{"spec":{"active":true}}'`;
+    expect(condition(inactive, "Ready").message).toContain(hint);
+    expect(condition(inactive, "Failed")).toMatchObject({ status: "False" });
+    // the operator leaves a Workload it did not deactivate alone
+    expect(workloadOf(jobOf("paused-by-hand")!)!.spec.active).toBe(false);
+
+    kubectlOk(["patch", "workload", wl.metadata.name, "-n", ns, "--type=merge", "-p", '{"spec":{"active":true}}']);
+    await waitFor("paused-by-hand admitted again and running", running("paused-by-hand"));
+    finish("paused-by-hand");
+    await waitFor("paused-by-hand Succeeded", phaseIs(ns, "paused-by-hand", "Succeeded"));
   });
 });
 
@@ -268,10 +328,12 @@ describe("MemeSweep through Kueue", () => {
     expect(evicted.metadata.uid).toBe(before.metadata.uid);
     expect(condition(workloadOf(jobOf(victim)!)!, "Evicted")).toMatchObject({ status: "True", reason: "Preempted" });
     // the sweep holds the trial's place while it waits: Queued, no failure, no new trial
-    const waiting = await waitFor("the sweep's entry Queued", () => {
+    const waiting = await waitFor("the sweep's entry Queued, saying preempted", () => {
       const s = getSweep("evict");
-      return s.status?.trials?.[0]?.phase === "Queued" ? s : undefined;
+      const t = s.status?.trials?.[0];
+      return t?.phase === "Queued" && t.reason === "Evicted" && t.message?.includes("Preempted") ? s : undefined;
     });
+    expect(waiting.status.trials[0].message.length).toBeLessThanOrEqual(256);
     expect(waiting.status).toMatchObject({ phase: "Running", trialsCreated: 1, counts: { failed: 0, queued: 1 } });
 
     await waitFor("vip running", running("vip"));
@@ -283,7 +345,11 @@ describe("MemeSweep through Kueue", () => {
     expect(r.started).toEqual([victim, victim, "evict-t0002"]);
     expect(r.trialUids.get(victim)).toEqual(new Set([before.metadata.uid]));
     const phases = r.phases.get(victim)!;
-    expect(phases.slice(phases.indexOf("Training")), "queued again after it trained").toContain("Queued");
+    // after it ran (the driver's poll may miss the short Training of the first run: the Workload's watch event makes
+    // the eviction show within moments), Queued again
+    const ran = phases.findIndex((p) => p === "Preparing" || p === "Training");
+    expect(ran, "it ran").toBeGreaterThanOrEqual(0);
+    expect(phases.slice(ran), "queued again after it ran").toContain("Queued");
     expect(phases.at(-1)).toBe("Succeeded");
     expect(phases).not.toContain("Failed");
     expect(r.sweepPhases).not.toContain("Failed");
