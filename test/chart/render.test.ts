@@ -18,7 +18,7 @@ const WATCH_RULES = [
   { apiGroups: ["memeops.io"], resources: ["memesweeps"], verbs: ["list", "watch"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch"] },
-  { apiGroups: ["kueue.x-k8s.io"], resources: ["workloads"], verbs: ["list", "patch"] },
+  { apiGroups: ["kueue.x-k8s.io"], resources: ["workloads"], verbs: ["list", "watch", "patch"] },
   { apiGroups: [""], resources: ["events"], verbs: ["create"] },
 ];
 
