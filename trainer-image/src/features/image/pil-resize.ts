@@ -2,9 +2,10 @@
 // torchvision's transforms on PIL images (`Resize` on a PIL image calls `Image.resize`) gets the very same bytes.
 // sharp's kernels are different filters (a = -0.5 vs libvips' own cubic, other support and rounding), which moves
 // a CNN's features by about 1e-2: far outside what an exported model must reproduce. Pillow's arithmetic is kept
-// exactly: double-precision weights, normalised per output pixel, turned into 22-bit fixed point, summed in integers
-// with a half-unit offset, clipped; two passes in Pillow's order (verticalFirst below), and a pass whose size does
-// not change is skipped. JS numbers hold those integer sums exactly.
+// exactly: double-precision weights, normalised per output pixel, turned into 22-bit fixed point, summed in int32 (as
+// Pillow does: Math.imul and |0 keep V8 on integer arithmetic, about 2x faster than the same sums in doubles) with a
+// half-unit offset, clipped; two passes in Pillow's order (verticalFirst below), and a pass whose size does not
+// change is skipped.
 
 export type PilFilter = "bilinear" | "bicubic";
 
@@ -73,7 +74,8 @@ function coefficients(inSize: number, outSize: number, filter: PilFilter): Coeff
   return { taps, bounds, weights };
 }
 
-const clip8 = (v: number) => (v >= ONE * 256 ? 255 : v <= 0 ? 0 : Math.floor(v / ONE));
+/** Pillow's clip8 on its int32 sums: the sum cannot overflow (|weights| sum to under 2 in 22-bit fixed point, pixels < 256). */
+const clip8 = (v: number) => (v >= ONE * 256 ? 255 : v <= 0 ? 0 : v >> PRECISION_BITS);
 
 /** Image.resize((outWidth, outHeight), filter) of an RGB image given as HWC bytes. */
 export function pilResizeRgb(rgb: Uint8Array, width: number, height: number, outWidth: number, outHeight: number, filter: PilFilter): Uint8Array {
@@ -112,26 +114,27 @@ function verticalFirst(width: number, height: number, outWidth: number, outHeigh
 
 function horizontal(rgb: Uint8Array, width: number, firstRow: number, rows: number, outWidth: number, c: Coefficients): Uint8Array {
   const out = new Uint8Array(outWidth * rows * 3);
+  const { taps, bounds, weights } = c;
   for (let y = 0; y < rows; y++) {
     const inRow = (y + firstRow) * width * 3;
     const outRow = y * outWidth * 3;
     for (let xx = 0; xx < outWidth; xx++) {
-      const xmin = c.bounds[xx * 2]!;
-      const n = c.bounds[xx * 2 + 1]!;
-      const k = xx * c.taps;
+      const n = bounds[xx * 2 + 1]!;
+      const k = xx * taps;
+      let p = inRow + bounds[xx * 2]! * 3;
       let s0 = HALF;
       let s1 = HALF;
       let s2 = HALF;
-      for (let x = 0; x < n; x++) {
-        const w = c.weights[k + x]!;
-        const p = inRow + (xmin + x) * 3;
-        s0 += rgb[p]! * w;
-        s1 += rgb[p + 1]! * w;
-        s2 += rgb[p + 2]! * w;
+      for (let x = 0; x < n; x++, p += 3) {
+        const w = weights[k + x]!;
+        s0 = (s0 + Math.imul(rgb[p]!, w)) | 0;
+        s1 = (s1 + Math.imul(rgb[p + 1]!, w)) | 0;
+        s2 = (s2 + Math.imul(rgb[p + 2]!, w)) | 0;
       }
-      out[outRow + xx * 3] = clip8(s0);
-      out[outRow + xx * 3 + 1] = clip8(s1);
-      out[outRow + xx * 3 + 2] = clip8(s2);
+      const o = outRow + xx * 3;
+      out[o] = clip8(s0);
+      out[o + 1] = clip8(s1);
+      out[o + 2] = clip8(s2);
     }
   }
   return out;
@@ -140,17 +143,18 @@ function horizontal(rgb: Uint8Array, width: number, firstRow: number, rows: numb
 function verticalPass(rgb: Uint8Array, width: number, outHeight: number, c: Coefficients): Uint8Array {
   const stride = width * 3;
   const out = new Uint8Array(outHeight * stride);
-  const sums = new Float64Array(stride);
+  const sums = new Int32Array(stride);
+  const { taps, bounds, weights } = c;
   for (let yy = 0; yy < outHeight; yy++) {
-    const ymin = c.bounds[yy * 2]!;
-    const n = c.bounds[yy * 2 + 1]!;
-    const k = yy * c.taps;
+    const ymin = bounds[yy * 2]!;
+    const n = bounds[yy * 2 + 1]!;
+    const k = yy * taps;
     sums.fill(HALF);
     // Row-outer so each source row is read contiguously; each sum still adds the same terms in the same order.
     for (let y = 0; y < n; y++) {
-      const w = c.weights[k + y]!;
+      const w = weights[k + y]!;
       const row = (ymin + y) * stride;
-      for (let i = 0; i < stride; i++) sums[i] = sums[i]! + rgb[row + i]! * w;
+      for (let i = 0; i < stride; i++) sums[i] = (sums[i]! + Math.imul(rgb[row + i]!, w)) | 0;
     }
     const outRow = yy * stride;
     for (let i = 0; i < stride; i++) out[outRow + i] = clip8(sums[i]!);
