@@ -6,7 +6,7 @@ import type { DecodeResult } from "../data/decode.ts";
 import { checkImage, type ImageCheck } from "../data/image-check.ts";
 import { mapLimit } from "../data/map-limit.ts";
 import { PreparedSplitWriter, type PreparedSplitSummary } from "../data/prepared.ts";
-import type { Label } from "../data/rows.ts";
+import type { SourceRow } from "../data/rows.ts";
 import type { SplitRole } from "../data/splits.ts";
 import { cleanText, type TextCleanOptions } from "../text/clean.ts";
 import type { MemeTokenizer } from "../text/tokenizer.ts";
@@ -21,15 +21,8 @@ export interface Captioner {
   caption(images: DecodedImage[]): Promise<string[]>;
 }
 
-/** A row ready for the per-item steps: id normalised, text cleaned, image made local (or known missing). */
-export interface PrepareRow {
-  id: string;
-  img: string;
-  text: string;
-  label: Label;
-  /** The source's class, when spec.dataset.layout.labels maps classes to labels. */
-  class?: string;
-  where: string;
+/** A source row ready for the per-item steps: its text cleaned by now, its image made local (or known missing). */
+export interface PrepareRow extends SourceRow {
   imagePath: string | null;
 }
 
