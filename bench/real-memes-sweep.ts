@@ -8,7 +8,9 @@
 // into WORK/prepared and linked into every trial's run folder, so no trial recomputes the prepare stage or the frozen
 // layers. Its runs.json holds the default runs compared with.
 // Each trial's `memeops run` evaluates its best checkpoint on test (results.json, predictions.csv); a pruned trial
-// has none. MEMEOPS_BACKEND is passed on (bench-real used tensorflow: test/tfjs-node/install.sh).
+// has none. After the sweep, the template unchanged (the default settings, the trials' seed) runs on the same
+// prepared data into WORK/default: the like-for-like baseline (the benchmark's runs differ in seed and may differ in
+// prepared features). MEMEOPS_BACKEND is passed on (bench-real used tensorflow: test/tfjs-node/install.sh).
 import { spawn } from "node:child_process";
 import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -57,22 +59,30 @@ async function runSweep(): Promise<void> {
   // trial's own prepare stage finds it up to date: what a trial changes is not in the prepared data's fingerprint
   const report = await prepare(spec.trialTemplate.spec, { workDir: work, storageDir: join(benchWork, "storage") });
   console.log(`prepared ${join(work, "prepared")}: ${report.reused ? "reused" : `${report.seconds.toFixed(1)} s`}`);
-  for (let i = 0; i < spec.budget.maxTrials; i++) {
-    const run = join(out, "trials", trialName(sweep.metadata.name, i), "run");
-    await mkdir(run, { recursive: true });
-    await symlink(join(work, "prepared"), join(run, "prepared"));
-  }
-  const args = ["cli/bin/memeops.mjs", "sweep", "run", file, "--out", out, "--storage", join(benchWork, "storage"), "--tracking-uri", join(work, "mlruns")];
-  const env = { ...process.env, MEMEOPS_CACHE_DIR: process.env.MEMEOPS_CACHE_DIR ?? join(benchWork, "cache") };
-  console.log(`MEMEOPS_CACHE_DIR=${env.MEMEOPS_CACHE_DIR} MEMEOPS_BACKEND=${process.env.MEMEOPS_BACKEND ?? "(default order)"} node ${args.join(" ")}`);
-  const child = spawn(process.execPath, args, { stdio: "inherit", env });
-  const exit = await new Promise<number | null>((done, fail) => (child.on("error", fail), child.on("close", done)));
-  console.log(`memeops sweep run exited ${exit}`);
+  const link = async (run: string) => (await mkdir(run, { recursive: true }), await symlink(join(work, "prepared"), join(run, "prepared")));
+  for (let i = 0; i < spec.budget.maxTrials; i++) await link(join(out, "trials", trialName(sweep.metadata.name, i), "run"));
+  await memeops(["sweep", "run", file, "--out", out]);
+  // the template itself (the default settings) at the trials' seed on the same prepared data: the like-for-like baseline
+  const baseline = join(work, "default");
+  await rm(baseline, { recursive: true, force: true });
+  await link(join(baseline, "run"));
+  const experiment = { apiVersion: sweep.apiVersion, kind: "MemeExperiment", metadata: { name: `${sweep.metadata.name}-default` }, spec: spec.trialTemplate.spec };
+  await writeFile(join(baseline, "experiment.yaml"), stringify(experiment));
+  await memeops(["run", join(baseline, "experiment.yaml"), "--out", join(baseline, "run")]);
 }
 
-/** A finished trial's test figures, read from its `memeops run` output. */
-async function testOf(t: TrialRecord): Promise<{ auroc: number; probabilities: number[]; ids: string[] } | undefined> {
-  const run = join(out, "trials", t.name, "run");
+/** `memeops ARGS` with the benchmark's storage and caches and this work folder's MLflow store. */
+async function memeops(args: string[]): Promise<void> {
+  const all = ["cli/bin/memeops.mjs", ...args, "--storage", join(benchWork, "storage"), "--tracking-uri", join(work, "mlruns")];
+  const env = { ...process.env, MEMEOPS_CACHE_DIR: process.env.MEMEOPS_CACHE_DIR ?? join(benchWork, "cache") };
+  console.log(`MEMEOPS_CACHE_DIR=${env.MEMEOPS_CACHE_DIR} MEMEOPS_BACKEND=${process.env.MEMEOPS_BACKEND ?? "(default order)"} node ${all.join(" ")}`);
+  const child = spawn(process.execPath, all, { stdio: "inherit", env });
+  const exit = await new Promise<number | null>((done, fail) => (child.on("error", fail), child.on("close", done)));
+  console.log(`memeops ${args[0]} exited ${exit}`);
+}
+
+/** The test figures a `memeops run` wrote into RUN (none for a pruned trial). */
+async function testOf(run: string): Promise<{ auroc: number; probabilities: number[]; ids: string[] } | undefined> {
   try {
     const results = JSON.parse(await readFile(join(run, "results.json"), "utf8")) as { test?: { auroc?: number } };
     const rows = (await readFile(join(run, "predictions.csv"), "utf8")).trim().split("\n").slice(1).map((l) => l.split(","));
@@ -115,7 +125,7 @@ async function report(): Promise<void> {
   console.log(`\ndefault configuration (${join(benchWork, "runs.json")}, fused, seeds ${defaults.map((r) => r.seed).join(",")}): ` +
     `best val AUROC ${defaults.map((r) => f3(Math.max(...r.valAuroc))).join(", ")}; test AUROC ${pct(defaultTest)}`);
   const best = trials.find((t) => t.name === result.bestTrial?.name);
-  const test = best && (await testOf(best));
+  const test = best && (await testOf(join(out, "trials", best.name, "run")));
   if (!best || !test) return console.log(`best trial: ${best ? `${best.name} has no test evaluation` : "none"}`);
   const ids = await testIds(join(benchWork, "prepared"));
   if (ids.join() !== test.ids.join()) throw new Error(`${best.name}: predictions.csv is not in the benchmark's test order`);
@@ -123,8 +133,17 @@ async function report(): Promise<void> {
   const gain = bootstrapDifference([test.probabilities], defaults.map((r) => r.testProbabilities), labels, aurocMetric, opts);
   console.log(`best trial ${best.name} (${describe(best.parameters)}): val AUROC ${f3(best.value)} at epoch ${best.epoch}; test AUROC ${pct(bestTest)} ` +
     `(results.json ${f3(test.auroc)}); minus the default's mean, paired over the test memes: ${(100 * gain.mean).toFixed(1)} [${(100 * gain.lo).toFixed(1)}, ${(100 * gain.hi).toFixed(1)}]`);
+  const baseline = await testOf(join(work, "default", "run"));
+  if (baseline) {
+    if (ids.join() !== baseline.ids.join()) throw new Error(`${join(work, "default", "run")}: predictions.csv is not in the benchmark's test order`);
+    const results = JSON.parse(await readFile(join(work, "default", "run", "results.json"), "utf8")) as { bestValAuroc?: number; bestEpoch?: number };
+    const gainHere = bootstrapDifference([test.probabilities], [baseline.probabilities], labels, aurocMetric, opts);
+    console.log(`default configuration on this sweep's data and seed (${join(work, "default")}): val AUROC ${f3(results.bestValAuroc)} at epoch ${results.bestEpoch}; ` +
+      `test AUROC ${pct(bootstrapInterval([baseline.probabilities], labels, aurocMetric, opts))}; best trial minus it, paired: ` +
+      `${(100 * gainHere.mean).toFixed(1)} [${(100 * gainHere.lo).toFixed(1)}, ${(100 * gainHere.hi).toFixed(1)}]`);
+  }
   for (const t of finished.filter((t) => t !== best)) {
-    const other = await testOf(t);
+    const other = await testOf(join(out, "trials", t.name, "run"));
     if (other) console.log(`  (not chosen by the sweep, for information: ${t.name} val ${f3(t.value)}, test ${f3(other.auroc)})`);
   }
 }
