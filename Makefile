@@ -118,3 +118,8 @@ bench-real: deps ## real memes: HarMeme (DATA=folder with annotations/ and image
 	@test -n "$(DATA)" || { echo "usage: make bench-real DATA=PATH (PATH: HarMeme's annotations/ and images/, data/datasets/memes/defaults in the public repository di-dimitrov/mmf)"; exit 2; }
 	bash bench/real-memes/encoders.sh
 	npx tsx bench/real-memes.ts --data $(DATA)
+
+.PHONY: bench-real-sweep
+bench-real-sweep: deps ## a TPE + ASHA sweep on HarMeme (conf/sweeps/harmeme-sweep.yaml) reusing bench-real's caches; best trial vs the default on test
+	@test -n "$(DATA)" || { echo "usage: make bench-real-sweep DATA=PATH (after make bench-real DATA=PATH)"; exit 2; }
+	npx tsx bench/real-memes-sweep.ts --data $(DATA)

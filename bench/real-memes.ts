@@ -37,6 +37,7 @@ const { values } = parseArgs({
 });
 
 const work = resolve(values.work);
+const SWEEP_SECTION = "## A sweep on HarMeme";
 const runsPath = join(work, "runs.json");
 
 async function runAll(): Promise<BenchRecord> {
@@ -185,7 +186,9 @@ async function writeReport(bench: BenchRecord): Promise<void> {
     "```",
     "",
   ];
-  await writeFile(resultsPath, lines.join("\n"));
+  // the sweep's section (bench/real-memes-sweep.ts, written from its output) is not this benchmark's to rewrite
+  const sweepSection = await readFile(resultsPath, "utf8").then((t) => (t.includes(SWEEP_SECTION) ? t.slice(t.indexOf(SWEEP_SECTION)) : ""), () => "");
+  await writeFile(resultsPath, [...lines, ...(sweepSection ? [sweepSection] : [])].join("\n"));
   console.log(markdownTable(summaries));
   console.log(`wrote ${resultsPath} and ${plot.png ?? plot.svg}`);
 }
