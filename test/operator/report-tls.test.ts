@@ -3,46 +3,33 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createNamespace, deleteNamespace, kubectlJson, waitFor } from "../cluster/kubectl.ts";
-import { installCrd } from "./crd.ts";
-import { apply, deleteExperiments, experiment, getExperiment, podTokenFile, startTestOperator, type Obj } from "./operator-harness.ts";
-import type { Manager } from "../../operator/manager.ts";
+import { describe, expect, test } from "vitest";
+import { kubectlJson, waitFor } from "../cluster/kubectl.ts";
+import { apply, experiment, getExperiment, podTokenFile, operatorPerFile, type Obj } from "./operator-harness.ts";
 import { Reporter } from "../../trainer-image/src/stages/reporter.ts";
 import { selfSigned } from "./self-signed.ts";
 
 const REPORT_URL = "https://memeops-operator.memeops-system.svc:8082";
 const tls = selfSigned(mkdtempSync(join(tmpdir(), "memeops-report-tls-")), "memeops-report");
-let ns = "";
-let op: Manager;
-beforeAll(async () => {
-  installCrd();
-  ns = createNamespace("memeops-report-tls");
-  op = await startTestOperator([ns], { reportUrl: REPORT_URL, reportTls: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.certFile } });
-});
-afterAll(async () => {
-  if (ns && op) await deleteExperiments(ns);
-  await op?.stop();
-  if (ns) deleteNamespace(ns);
-});
+const cluster = operatorPerFile("memeops-report-tls", { reportUrl: REPORT_URL, reportTls: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.certFile } });
 
 describe("report endpoint over TLS", () => {
   test("Jobs carry the https URL and the CA; a trainer reports with them; plain HTTP is refused", async () => {
-    apply(experiment(ns, "tls"));
-    const pod: Obj = await waitFor("pod running", () => kubectlJson(["get", "pods", "-n", ns, "-l", "memeops.io/experiment=tls"]).items.find((p: Obj) => p.status.phase === "Running"));
-    const env = Object.fromEntries((pod.spec.containers[0].env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
-    expect(env.MEMEOPS_REPORT_URL).toBe(REPORT_URL);
-    expect(env.MEMEOPS_REPORT_CA).toBe(tls.cert);
+    apply(experiment(cluster.ns, "tls"));
+    const pod: Obj = await waitFor("pod running", () => kubectlJson(["get", "pods", "-n", cluster.ns, "-l", "memeops.io/experiment=tls"]).items.find((p: Obj) => p.status.phase === "Running"));
+    const podEnv = Object.fromEntries((pod.spec.containers[0].env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    expect(podEnv.MEMEOPS_REPORT_URL).toBe(REPORT_URL);
+    expect(podEnv.MEMEOPS_REPORT_CA).toBe(tls.cert);
 
     // The pod's env, with the URL the test reaches the operator at (the Service name does not resolve here).
-    const local = `https://127.0.0.1:${op.ports.report}`;
-    const reporter = Reporter.fromEnv({ ...env, MEMEOPS_REPORT_URL: local, MEMEOPS_REPORT_TOKEN_FILE: podTokenFile(pod), MEMEOPS_TERMINATION_MESSAGE_PATH: undefined });
+    const local = `https://127.0.0.1:${cluster.op.ports.report}`;
+    const reporter = Reporter.fromEnv({ ...podEnv, MEMEOPS_REPORT_URL: local, MEMEOPS_REPORT_TOKEN_FILE: podTokenFile(pod), MEMEOPS_TERMINATION_MESSAGE_PATH: undefined });
     const epoch = { epoch: 1, trainLoss: 0.6, valLoss: 0.62, valAuroc: 0.69, valAccuracy: 0.6, valF1: 0.55 };
     expect(await reporter.progress({ stage: "train", epoch: 1, totalEpochs: 2, epochMetrics: epoch })).toBe(true);
-    expect(getExperiment(ns, "tls").status.epochs).toEqual([epoch]);
+    expect(getExperiment(cluster.ns, "tls").status.epochs).toEqual([epoch]);
 
     // plain HTTP on the TLS port: no answer but a failed request or a 4xx
-    const plain = await fetch(`http://127.0.0.1:${op.ports.report}/v1/report`, { method: "POST", body: "{}" }).then((r) => r.status, () => "refused");
+    const plain = await fetch(`http://127.0.0.1:${cluster.op.ports.report}/v1/report`, { method: "POST", body: "{}" }).then((r) => r.status, () => "refused");
     expect(plain === "refused" || (plain as number) >= 400).toBe(true);
   });
 });
