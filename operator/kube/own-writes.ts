@@ -2,12 +2,15 @@
 // woken by one of its own earlier writes must not work from the version before it: it would write the same status
 // again on a stale resourceVersion and conflict with itself. Newer is decided by comparing resourceVersions as
 // numbers, as client-go's MutationCache does.
-import { keyOf, type KubeObject } from "./informer.ts";
+import { keyOf, type Handler, type KubeObject } from "./informer.ts";
 
 export class OwnWrites<T extends KubeObject> {
   private readonly written = new Map<string, T>();
 
-  constructor(private readonly cache: { get(key: string): T | undefined }) {}
+  /** What is kept of an object goes with the informer's delete event for it, so nothing outlives the object. */
+  constructor(private readonly cache: { get(key: string): T | undefined; on(handler: Handler<T>): void }) {
+    cache.on((type, obj) => type === "delete" && this.written.delete(keyOf(obj)));
+  }
 
   /** The informer's copy, or this operator's own last write of it where that is newer. */
   latest(key: string): T | undefined {
@@ -17,11 +20,6 @@ export class OwnWrites<T extends KubeObject> {
     if (cached && cached.metadata.uid === mine.metadata.uid && olderThan(cached, mine)) return mine;
     this.written.delete(key);
     return cached;
-  }
-
-  /** Drop what is kept of an object that is gone (its informer's delete event), so nothing outlives it. */
-  forget(key: string): void {
-    this.written.delete(key);
   }
 
   remember<U extends T>(obj: U): U {

@@ -75,7 +75,6 @@ export class Workloads {
     private readonly informer: Pick<Informer<WorkloadObject>, "get" | "byIndex" | "on">,
   ) {
     this.written = new OwnWrites(informer);
-    informer.on((type, wl) => type === "delete" && this.written.forget(keyOf(wl)));
   }
 
   /** The Workloads of Job `jobUid`, oldest first (Kueue may replace one; the last is the current one). */

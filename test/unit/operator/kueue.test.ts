@@ -167,8 +167,9 @@ describe("Workload activation (a fake API client and cache)", () => {
 describe("a Workload's watch event", () => {
   it("enqueues the experiment of the Job that owns it (checked by uid), nothing for another's Workload", () => {
     const job: JobObject = { metadata: { name: "e-run", namespace: "ns", uid: "job-1", labels: { "memeops.io/experiment": "e" } }, spec: {} };
-    const jobs = { get: (k: string) => (k === "ns/e-run" ? job : undefined) };
-    const controller = new MemeExperimentController({ jobs, experiments: { get: () => undefined }, pods: { get: () => undefined } } as unknown as ControllerDeps);
+    const on = () => {};
+    const jobs = { get: (k: string) => (k === "ns/e-run" ? job : undefined), on };
+    const controller = new MemeExperimentController({ jobs, experiments: { get: () => undefined, on }, pods: { get: () => undefined, on } } as unknown as ControllerDeps);
     const workload = (owner: { name: string; uid: string }) => ({
       kind: "Workload",
       metadata: { name: "job-e-run-1", namespace: "ns", ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", controller: true, ...owner }] },
