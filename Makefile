@@ -51,8 +51,10 @@ test-unit: deps ## unit tests only (no servers)
 	npx vitest run --project unit
 
 .PHONY: test
+# VITEST_FLAGS: extra vitest flags, e.g. the JSON report .ci/run asks for
+VITEST_FLAGS ?=
 test: deps typecheck ## set up and run every test (starts the control plane and MLflow itself)
-	npx vitest run
+	npx vitest run $(VITEST_FLAGS)
 
 .PHONY: test-e2e
 test-e2e: deps ## the real trainer behind the operator on the test control plane (test/e2e, minutes)

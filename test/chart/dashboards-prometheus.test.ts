@@ -308,7 +308,8 @@ describe.each(dashboardFiles())("%s against Prometheus", (file) => {
   });
 
   test.each(panels.map((p) => [p.title, p] as const))("panel %s returns data with the labels it shows", async (_title, p) => {
-    expect(await panelProblems(d, p, viewed.views)).toEqual([]);
+    const problems = await panelProblems(d, p, viewed.views);
+    expect(problems, problems.join("\n")).toEqual([]);
   });
 });
 
