@@ -35,6 +35,8 @@ export interface InformerOptions {
   name: string;
   /** a secondary index: the values an object is found under with byIndex (e.g. its owner's uid) */
   indexBy?: (o: KubeObject) => readonly string[];
+  /** what of each object the cache keeps (client-go's SetTransform): the fields the operator reads, not the rest */
+  transform?: (o: KubeObject) => KubeObject;
 }
 
 export const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
@@ -151,15 +153,15 @@ export class Informer<T extends KubeObject> {
     }
     current.rv = e.object.metadata.resourceVersion ?? current.rv;
     if (e.type === "BOOKMARK") return;
-    withoutManagedFields(e.object);
-    const key = keyOf(e.object);
+    const obj = this.kept(e.object);
+    const key = keyOf(obj);
     const old = this.cache.get(key);
     if (e.type === "DELETED") {
       this.forget(key);
-      this.emit("delete", e.object);
+      this.emit("delete", obj);
     } else {
-      this.put(key, e.object);
-      this.emit(old ? "update" : "add", e.object, old);
+      this.put(key, obj);
+      this.emit(old ? "update" : "add", obj, old);
     }
   }
 
@@ -172,7 +174,7 @@ export class Informer<T extends KubeObject> {
       const page = await this.client.request<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>("GET", path, {
         query: { labelSelector: this.o.labelSelector, limit: 500, continue: cont },
       });
-      for (const o of page.items) items.push(withoutManagedFields(o));
+      for (const o of page.items) items.push(this.kept(o));
       rv = page.metadata.resourceVersion;
       cont = page.metadata.continue || undefined;
     } while (cont);
@@ -193,6 +195,12 @@ export class Informer<T extends KubeObject> {
       }
     }
     return rv;
+  }
+
+  /** managedFields (server-side apply bookkeeping, often the largest part of a pod) are never read from the cache. */
+  private kept(o: T): T {
+    delete (o.metadata as { managedFields?: unknown }).managedFields;
+    return this.o.transform ? (this.o.transform(o) as T) : o;
   }
 
   private put(key: string, o: T): void {
@@ -219,12 +227,6 @@ export class Informer<T extends KubeObject> {
       if (keys?.size === 0) this.index.delete(v);
     }
   }
-}
-
-/** managedFields (server-side apply bookkeeping, often the largest part of a pod) are never read from the cache. */
-function withoutManagedFields<T extends KubeObject>(o: T): T {
-  delete (o.metadata as { managedFields?: unknown }).managedFields;
-  return o;
 }
 
 function namespaceOfPath(path: string): string | undefined {

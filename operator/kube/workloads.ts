@@ -55,8 +55,24 @@ export function ownerJobUids(wl: KubeObject): string[] {
   return label && !owners.includes(label) ? [...owners, label] : owners;
 }
 
+/**
+ * The part of a Workload the operator keeps: metadata and the fields of WorkloadObject. Its podSets (the Job's pod
+ * template, env included) and the admission's flavor assignments are most of its size and never read.
+ */
+export function keptWorkload(o: KubeObject): WorkloadObject {
+  const { spec, status } = o as WorkloadObject;
+  const admission = status?.admission && { clusterQueue: status.admission.clusterQueue };
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: o.metadata,
+    spec: { active: spec?.active, queueName: spec?.queueName, maximumExecutionTimeSeconds: spec?.maximumExecutionTimeSeconds },
+    status: { conditions: status?.conditions, admission, requeueState: status?.requeueState },
+  };
+}
+
 export function workloadsInformer(client: KubeClient, namespaces: readonly (string | undefined)[], log: Logger): Informer<WorkloadObject> {
-  return new Informer<WorkloadObject>(client, { name: "workloads", paths: namespaces.map((n) => workloadPaths.workloads(n)), indexBy: ownerJobUids, log });
+  return new Informer<WorkloadObject>(client, { name: "workloads", paths: namespaces.map((n) => workloadPaths.workloads(n)), indexBy: ownerJobUids, transform: keptWorkload, log });
 }
 
 /**
@@ -99,7 +115,7 @@ export class Workloads {
           metadata: { resourceVersion: wl.metadata.resourceVersion, annotations: { [DEACTIVATED_ANNOTATION]: active ? null : "true" } },
           spec: { active },
         });
-        this.written.remember(written);
+        this.written.remember(keptWorkload(written));
       } catch (err) {
         if (isConflict(err)) throw new Error(`Workload ${wl.metadata.name} changed meanwhile; retrying with a fresh read`);
         if (isNotFound(err)) continue; // gone with its Job
