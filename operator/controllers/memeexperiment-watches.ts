@@ -7,7 +7,7 @@ import { MANAGED_SELECTOR } from "../builders/names.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { Informer, type InformerEvent, type KubeObject } from "../kube/informer.ts";
 import { paths } from "../kube/paths.ts";
-import type { JobObject, PodObject } from "../kube/types.ts";
+import { keptJob, keptPod, type JobObject, type PodObject } from "../kube/types.ts";
 import { workloadsInformer, type WorkloadObject } from "../kube/workloads.ts";
 import type { Logger } from "../../api/contract/log.ts";
 import type { ExperimentObject } from "./memeexperiment-controller.ts";
@@ -32,8 +32,8 @@ export function memeExperimentWatches(client: KubeClient, o: WatchOptions): Meme
   const nss = o.namespaces?.length ? o.namespaces : [undefined];
   return {
     experiments: new Informer<ExperimentObject>(client, { name: "memeexperiments", paths: nss.map((n) => paths.experiments(n)), resyncMs: o.resyncMs, log: o.log }),
-    jobs: new Informer<JobObject>(client, { name: "jobs", paths: nss.map((n) => paths.jobs(n)), labelSelector: MANAGED_SELECTOR, log: o.log }),
-    pods: new Informer<PodObject>(client, { name: "pods", paths: nss.map((n) => paths.pods(n)), labelSelector: MANAGED_SELECTOR, log: o.log }),
+    jobs: new Informer<JobObject>(client, { name: "jobs", paths: nss.map((n) => paths.jobs(n)), labelSelector: MANAGED_SELECTOR, transform: keptJob, log: o.log }),
+    pods: new Informer<PodObject>(client, { name: "pods", paths: nss.map((n) => paths.pods(n)), labelSelector: MANAGED_SELECTOR, transform: keptPod, log: o.log }),
     ...(o.kueue && { workloads: workloadsInformer(client, nss, o.log) }),
   };
 }

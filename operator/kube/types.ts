@@ -42,4 +42,18 @@ export interface PodObject extends KubeObject {
 export const jobCondition = (job: JobObject | undefined, type: string): JobCondition | undefined =>
   job?.status?.conditions?.find((c) => c.type === type && c.status === "True");
 
+/**
+ * What the Job and Pod informers keep of each object: its metadata and the fields above. Never the Job's pod template
+ * or the pod's spec (env, volumes, command), most of their size and never read from the cache.
+ */
+export function keptJob(o: KubeObject): JobObject {
+  const { spec, status } = o as Partial<JobObject>;
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, spec: { suspend: spec?.suspend }, status };
+}
+
+export function keptPod(o: KubeObject): PodObject {
+  const { spec, status } = o as PodObject;
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, ...(spec?.nodeName && { spec: { nodeName: spec.nodeName } }), status };
+}
+
 export const isPodTerminal = (pod: PodObject) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
