@@ -14,7 +14,7 @@ describe("the Job and Pod informers' transforms", () => {
     const exp = await loadOneExperiment("conf/experiments/quickstart.yaml");
     const built = buildJob({ name: "quickstart", namespace: "ns", uid: "exp-1" }, exp.spec, jobUnitsFor(exp.spec)[0]!, {}, { trainerImage: "ghcr.io/memeops/trainer:0.1.0" });
     const status = { startTime: "2026-01-01T00:00:00Z", active: 1, conditions: [{ type: "Complete", status: "True" }] };
-    const job = { apiVersion: "batch/v1", kind: "Job", ...built, metadata: { ...built.metadata, uid: "job-1", resourceVersion: "5" }, status } as JobObject;
+    const job = { ...built, metadata: { ...built.metadata, uid: "job-1", resourceVersion: "5" }, status } as JobObject;
     const kept = keptJob(structuredClone(job));
     expect(kept).toEqual({ apiVersion: "batch/v1", kind: "Job", metadata: job.metadata, spec: { suspend: job.spec.suspend }, status });
     expect(JSON.stringify(kept)).not.toMatch(/MEMEOPS_|"env"|"command"|"volumes"/);
