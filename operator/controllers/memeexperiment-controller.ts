@@ -294,22 +294,22 @@ export class MemeExperimentController {
     const patch = topLevelMergePatch(before as Record<string, unknown>, after as Record<string, unknown>);
     // The gauges follow the status as stored: exported only once it is (unchanged, or written), so a reconcile from
     // a stale copy, whose write then conflicts, never takes a series back (a test AUROC gone, an epoch earlier).
-    if (Object.keys(patch).length === 0) {
-      this.exportStatus(exp, after);
-      return after;
-    }
-    try {
-      this.remember(
-        await mergePatch<ExperimentObject>(this.d.client, paths.experimentStatus(exp.metadata.namespace ?? "", exp.metadata.name), {
-          metadata: { resourceVersion: exp.metadata.resourceVersion },
-          status: patch,
-        }),
-      );
-    } catch (err) {
-      if (isConflict(err)) throw new Error(`status of ${keyOf(exp)} changed meanwhile; retrying with a fresh read`);
-      throw err;
+    const changed = Object.keys(patch).length > 0;
+    if (changed) {
+      try {
+        this.remember(
+          await mergePatch<ExperimentObject>(this.d.client, paths.experimentStatus(exp.metadata.namespace ?? "", exp.metadata.name), {
+            metadata: { resourceVersion: exp.metadata.resourceVersion },
+            status: patch,
+          }),
+        );
+      } catch (err) {
+        if (isConflict(err)) throw new Error(`status of ${keyOf(exp)} changed meanwhile; retrying with a fresh read`);
+        throw err;
+      }
     }
     this.exportStatus(exp, after);
+    if (!changed) return after;
     this.d.log.debug("status written", { experiment: keyOf(exp), phase: after.phase, changed: Object.keys(patch) });
     for (const e of transitionEvents(before, after)) this.d.events.event(exp, e.type, e.reason, e.message);
     if (after.phase === "Failed" && before.phase !== "Failed") this.d.metrics.failures.inc({ reason: after.failure?.reason ?? "Failed" });
